@@ -1,0 +1,42 @@
+# Every target installs what it needs: Node packages into node_modules (npm's cache makes
+# reruns fast), Go-built tools and providers into the platform cache outside the repo
+# (~/.cache/doks-platform, or $PLATFORM_CACHE_DIR).
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENV ?= local
+CONTEXT ?=
+PLATFORM := node_modules/.bin/tsx harness/cli.ts
+
+.PHONY: help deps toolchain plan test test-unit test-integration typecheck clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: node_modules/.installed ## install the harness's Node packages
+
+toolchain: deps ## build or find tofu, providers, opa, etcd, kube-apiserver (cached; cold ~30 min)
+	$(PLATFORM) toolchain
+
+plan: deps ## plan ENV (default local) with the policy gate; CONTEXT=<kubeconfig context> to use your cluster
+	$(PLATFORM) plan --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT))
+
+typecheck: deps
+	node_modules/.bin/tsc --noEmit
+
+test-unit: toolchain ## harness unit tests (real tofu plans, real policy engine)
+	node_modules/.bin/vitest run --project unit
+
+test-integration: toolchain ## tofu test, local control plane apply/plan/destroy, the CLI gate end to end
+	node_modules/.bin/vitest run --project integration
+
+test: toolchain typecheck ## everything CI runs
+	node_modules/.bin/vitest run
+
+clean: ## remove per-checkout scratch files and reports (the toolchain cache stays)
+	rm -rf .platform reports

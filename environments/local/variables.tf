@@ -1,0 +1,27 @@
+variable "kubeconfig_path" {
+  description = "Kubeconfig of the cluster to plan against. The harness sets it; run `make plan` rather than tofu directly."
+  type        = string
+}
+
+variable "kube_context" {
+  description = "Context in kubeconfig_path to use; null uses the file's current context."
+  type        = string
+  default     = null
+}
+
+variable "root_domain" {
+  description = "Root domain of the platform; every FQDN is derived from it. .test is reserved, so nothing local can collide with a real zone."
+  type        = string
+  default     = "platform.test"
+}
+
+variable "state_passphrase" {
+  description = "Passphrase for state and plan encryption (at least 16 characters). The harness generates one per run."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.state_passphrase) >= 16
+    error_message = "state_passphrase must be at least 16 characters long."
+  }
+}

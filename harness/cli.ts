@@ -1,0 +1,55 @@
+#!/usr/bin/env -S npx tsx
+import { join } from "node:path";
+import { Command, Option } from "commander";
+import pc from "picocolors";
+import { withCluster } from "./cluster/index.ts";
+import { environmentDir, openEnvironment, planAndCheck } from "./environment.ts";
+import { PlatformError } from "./errors.ts";
+import { reportsDir } from "./paths.ts";
+import { loadRules } from "./policy/engine.ts";
+import { step } from "./progress.ts";
+import { buildReport, renderConsole, writeReports } from "./report/index.ts";
+import { ensurePlanToolchain, installAll } from "./toolchain/index.ts";
+
+const program = new Command("platform").description("Plan, check, test and gate the DOKS platform.");
+
+program
+  .command("toolchain")
+  .description("build or find every pinned tool and provider (cached outside the repo)")
+  .action(async () => {
+    const built = await installAll();
+    for (const [name, path] of Object.entries(built)) console.log(`${name.padEnd(24)} ${path}`);
+  });
+
+program
+  .command("plan")
+  .description("plan an environment, run every policy over the plan, write reports; exits 1 when the gate fails")
+  .addOption(new Option("-e, --env <name>", "environment folder under environments/").default("local"))
+  .addOption(new Option("-c, --context <name>", "kubeconfig context to plan against (default: a cluster the harness starts)"))
+  .addOption(new Option("-o, --reports <dir>", "where reports are written").default(reportsDir))
+  .action(async (options: { env: string; context?: string; reports: string }) => {
+    environmentDir(options.env);
+    const toolchain = await ensurePlanToolchain();
+    // Policies load before any cluster starts: a broken rule should cost seconds, not a boot.
+    const rules = await loadRules(toolchain.opa);
+    const report = await withCluster({ ...(options.context ? { context: options.context } : {}) }, async (cluster) => {
+      step(`planning ${options.env} against ${cluster.kind === "kubeconfig" ? `context ${cluster.context}` : `a ${cluster.kind} cluster`}`);
+      const run = await openEnvironment(options.env, cluster, toolchain);
+      const { model, evaluation } = await planAndCheck(run, rules);
+      return buildReport(options.env, model, evaluation);
+    });
+    console.log(renderConsole(report));
+    const written = await writeReports(report, join(options.reports, options.env));
+    console.log(pc.dim(`reports: ${Object.values(written).join(", ")}`));
+    process.exitCode = report.passed ? 0 : 1;
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof PlatformError) {
+    process.stderr.write(`${pc.red("error:")} ${error.message}\n${pc.yellow("fix:")}   ${error.fix}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
+import { parse } from "yaml";
+import { z } from "zod";
+import type { Cluster } from "./types.ts";
+
+const certKubeconfig = z.object({
+  "current-context": z.string(),
+  contexts: z.array(z.object({ name: z.string(), context: z.object({ cluster: z.string(), user: z.string() }) })),
+  clusters: z.array(z.object({ name: z.string(), cluster: z.object({ server: z.string(), "certificate-authority-data": z.string() }) })),
+  users: z.array(z.object({ name: z.string(), user: z.object({ "client-certificate-data": z.string(), "client-key-data": z.string() }) })),
+});
+
+/**
+ * Reads from the cluster's API the way kubectl would, for checks that must not go through
+ * tofu (what tofu applied is read back independently). Client-certificate kubeconfigs only:
+ * what the local control plane and k3d write.
+ */
+export async function kubeGet<T = unknown>(cluster: Cluster, path: string): Promise<{ status: number; body: T }> {
+  const config = certKubeconfig.parse(parse(readFileSync(cluster.kubeconfig, "utf8")));
+  const contextName = cluster.context ?? config["current-context"];
+  const context = config.contexts.find((entry) => entry.name === contextName)!.context;
+  const server = config.clusters.find((entry) => entry.name === context.cluster)!.cluster;
+  const user = config.users.find((entry) => entry.name === context.user)!.user;
+  const decode = (data: string) => Buffer.from(data, "base64").toString();
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, server.server), { ca: decode(server["certificate-authority-data"]), cert: decode(user["client-certificate-data"]), key: decode(user["client-key-data"]) }, (res) => {
+      let text = "";
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}

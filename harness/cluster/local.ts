@@ -1,0 +1,140 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:https";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PlatformError } from "../errors.ts";
+import { detail } from "../progress.ts";
+import { ensureTool } from "../toolchain/index.ts";
+import type { Versions } from "../toolchain/versions.ts";
+import { createPki, type ControlPlanePki } from "./certs.ts";
+import { renderKubeconfig } from "./kubeconfig.ts";
+import { exited, logTail, removeOnExit, stopAll, supervise, type Supervised } from "./processes.ts";
+import type { Cluster } from "./types.ts";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function httpsStatus(url: string, pki: ControlPlanePki): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", () => resolve(0));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
+}
+
+async function waitUntil(what: Supervised, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited(what)) break;
+    if (await ready()) return;
+    await sleep(200);
+  }
+  throw new PlatformError(
+    `the local control plane did not start: ${what.name} ${exited(what) ? "exited" : `was not ready after ${timeoutMs / 1000}s`}\n${logTail(what)}`,
+    "Check that nothing else holds its ports and that the toolchain is complete (`make toolchain`); or use CONTEXT=<kubeconfig context> for an existing cluster.",
+  );
+}
+
+/**
+ * A real Kubernetes control plane as three local processes: etcd, kube-apiserver and a
+ * kube-controller-manager that runs only the controllers the platform's resources need
+ * (namespace deletion, garbage collection, service accounts). There is no kubelet or scheduler:
+ * pods are accepted but never run, so nothing may wait for rollouts against it.
+ */
+export async function startLocalControlPlane(versions?: Versions): Promise<Cluster> {
+  const [etcd, apiserver, controllerManager] = [await ensureTool("etcd", versions), await ensureTool("kube-apiserver", versions), await ensureTool("kube-controller-manager", versions)];
+  const started = performance.now();
+  const dir = await mkdtemp(join(tmpdir(), "doks-platform-local-"));
+  const forget = removeOnExit(dir);
+  const processes: Supervised[] = [];
+  const stop = async () => {
+    await stopAll(processes);
+    await rm(dir, { recursive: true, force: true });
+    forget();
+  };
+
+  try {
+    const pki = await createPki();
+    const file = (name: string) => join(dir, name);
+    await Promise.all([
+      writeFile(file("ca.crt"), pki.ca.cert),
+      writeFile(file("apiserver.crt"), pki.apiserver.cert),
+      writeFile(file("apiserver.key"), pki.apiserver.key, { mode: 0o600 }),
+      writeFile(file("sa.pub"), pki.serviceAccount.publicKey),
+      writeFile(file("sa.key"), pki.serviceAccount.privateKey, { mode: 0o600 }),
+    ]);
+    const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const server = `https://127.0.0.1:${apiPort}`;
+    const kubeconfig = file("kubeconfig");
+    await writeFile(kubeconfig, renderKubeconfig({ name: "platform-local", server, caCert: pki.ca.cert, clientCert: pki.admin.cert, clientKey: pki.admin.key }), { mode: 0o600 });
+
+    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+    const etcdProcess = supervise("etcd", etcd, [
+      "--name=platform-local",
+      `--data-dir=${file("etcd")}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=platform-local=http://127.0.0.1:${peerPort}`,
+      // A throwaway store: durability buys nothing and fsync costs seconds.
+      "--unsafe-no-fsync",
+      "--log-level=warn",
+    ], file("etcd.log"));
+    processes.push(etcdProcess);
+    await waitUntil(etcdProcess, async () => (await fetch(`${etcdUrl}/health`).catch(() => undefined))?.ok ?? false, 30_000);
+
+    const apiProcess = supervise("kube-apiserver", apiserver, [
+      `--etcd-servers=${etcdUrl}`,
+      "--bind-address=127.0.0.1",
+      "--advertise-address=127.0.0.1",
+      `--secure-port=${apiPort}`,
+      `--cert-dir=${file("certs")}`,
+      `--tls-cert-file=${file("apiserver.crt")}`,
+      `--tls-private-key-file=${file("apiserver.key")}`,
+      `--client-ca-file=${file("ca.crt")}`,
+      `--service-account-key-file=${file("sa.pub")}`,
+      `--service-account-signing-key-file=${file("sa.key")}`,
+      "--service-account-issuer=https://kubernetes.default.svc",
+      "--service-cluster-ip-range=10.96.0.0/16",
+      "--authorization-mode=RBAC",
+      "--allow-privileged=true",
+      "--enable-priority-and-fairness=false",
+      "--profiling=false",
+    ], file("kube-apiserver.log"));
+    processes.push(apiProcess);
+    await waitUntil(apiProcess, async () => (await httpsStatus(`${server}/readyz`, pki)) === 200, 90_000);
+
+    const controllerProcess = supervise("kube-controller-manager", controllerManager, [
+      `--kubeconfig=${kubeconfig}`,
+      "--controllers=namespace,garbage-collector,serviceaccount,serviceaccount-token",
+      `--service-account-private-key-file=${file("sa.key")}`,
+      `--root-ca-file=${file("ca.crt")}`,
+      "--leader-elect=false",
+      "--secure-port=0",
+    ], file("kube-controller-manager.log"));
+    processes.push(controllerProcess);
+    await sleep(300);
+    if (exited(controllerProcess)) await waitUntil(controllerProcess, async () => false, 0);
+
+    detail(`local control plane ready at ${server} in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+    return { kind: "local", kubeconfig, context: "platform-local", server, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

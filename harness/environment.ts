@@ -1,0 +1,105 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Cluster } from "./cluster/index.ts";
+import { PlatformError } from "./errors.ts";
+import { cacheDir, repoRoot, workDir } from "./paths.ts";
+import { parsePlan, type PlanModel } from "./plan.ts";
+import { evaluate, type Evaluation } from "./policy/engine.ts";
+import type { Rule } from "./policy/types.ts";
+import { Tofu } from "./tofu.ts";
+import type { Toolchain } from "./toolchain/index.ts";
+
+/** PLATFORM_ENVIRONMENTS_DIR relocates environments/ (tests plan edited copies of the tree). */
+export const environmentsDir = process.env.PLATFORM_ENVIRONMENTS_DIR ?? join(repoRoot, "environments");
+
+export function listEnvironments(): string[] {
+  return readdirSync(environmentsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(environmentsDir, entry.name, "main.tf")))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+export function environmentDir(name: string): string {
+  const known = listEnvironments();
+  if (!known.includes(name)) {
+    throw new PlatformError(`unknown environment "${name}"`, `Use one of: ${known.join(", ")} (folders under environments/).`);
+  }
+  return join(environmentsDir, name);
+}
+
+/**
+ * State and plans are encrypted even locally. The key comes from TF_VAR_state_passphrase when
+ * set, else from a generated key kept outside the repository (mode 0600).
+ */
+async function localPassphrase(): Promise<string> {
+  if (process.env.TF_VAR_state_passphrase) return process.env.TF_VAR_state_passphrase;
+  const path = join(cacheDir(), "local-state.key");
+  if (existsSync(path)) return (await readFile(path, "utf8")).trim();
+  const key = randomBytes(24).toString("base64url");
+  await mkdir(cacheDir(), { recursive: true });
+  await writeFile(path, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+export interface EnvironmentRun {
+  name: string;
+  tofu: Tofu;
+  planFile: string;
+}
+
+/**
+ * Initialises an environment against a cluster. A cluster the harness started lives for one
+ * run, and so does its state (in the cluster's temp folder); a named context keeps its state
+ * under .platform/.
+ */
+export async function openEnvironment(name: string, cluster: Cluster, toolchain: Toolchain, options: { stream?: boolean } = {}): Promise<EnvironmentRun> {
+  const dir = environmentDir(name);
+  const runDir = cluster.kind === "kubeconfig" ? join(workDir, name, cluster.context ?? "default") : join(cluster.kubeconfig, "..");
+  await mkdir(runDir, { recursive: true });
+  const tofu = new Tofu({
+    toolchain,
+    dir,
+    stream: options.stream ?? false,
+    variables: {
+      kubeconfig_path: cluster.kubeconfig,
+      ...(cluster.context ? { kube_context: cluster.context } : {}),
+      state_passphrase: await localPassphrase(),
+    },
+  });
+  await tofu.init({ path: join(runDir, "terraform.tfstate") });
+  return { name, tofu, planFile: join(runDir, "plan.tfplan") };
+}
+
+export interface CheckedPlan {
+  model: PlanModel;
+  evaluation: Evaluation;
+  hasChanges: boolean;
+}
+
+/** Plans, reads the saved plan back as JSON and runs every policy over it. */
+export async function planAndCheck(run: EnvironmentRun, rules: Rule[]): Promise<CheckedPlan> {
+  const hasChanges = await run.tofu.plan(run.planFile);
+  const model = parsePlan(await run.tofu.showJson(run.planFile));
+  const evaluation = await evaluate(rules, { environment: run.name, resources: model.resources });
+  return { model, evaluation, hasChanges };
+}
+
+/**
+ * Plans a root configuration that needs no state and no cluster (policy fixtures, benchmark
+ * inputs): init into a temp data dir, plan without refresh, and return the typed plan.
+ */
+export async function planStandalone(dir: string, toolchain: Toolchain): Promise<PlanModel> {
+  const dataDir = await mkdtemp(join(tmpdir(), "doks-platform-plan-"));
+  try {
+    const tofu = new Tofu({ toolchain, dir, dataDir });
+    await tofu.init();
+    const planFile = join(dataDir, "plan.tfplan");
+    await tofu.plan(planFile, ["-lock=false", "-refresh=false"]);
+    return parsePlan(await tofu.showJson(planFile));
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,25 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { renderJUnit } from "./junit.ts";
+import { renderMarkdown } from "./markdown.ts";
+import type { PolicyReport } from "./model.ts";
+
+export { renderConsole } from "./console.ts";
+export { buildReport, verdict, type PolicyReport } from "./model.ts";
+
+export interface WrittenReports {
+  markdown: string;
+  json: string;
+  junit: string;
+}
+
+export async function writeReports(report: PolicyReport, dir: string): Promise<WrittenReports> {
+  await mkdir(dir, { recursive: true });
+  const paths = { markdown: join(dir, "policy-report.md"), json: join(dir, "policy-report.json"), junit: join(dir, "policy-report.junit.xml") };
+  await Promise.all([
+    writeFile(paths.markdown, renderMarkdown(report)),
+    writeFile(paths.json, `${JSON.stringify(report, null, 2)}\n`),
+    writeFile(paths.junit, renderJUnit(report)),
+  ]);
+  return paths;
+}

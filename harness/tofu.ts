@@ -1,0 +1,102 @@
+import { execa, type Options } from "execa";
+import { PlatformError, tail } from "./errors.ts";
+import type { Toolchain } from "./toolchain/index.ts";
+
+export interface TofuOptions {
+  toolchain: Pick<Toolchain, "tofu" | "cliConfig">;
+  /** Root configuration to run in. */
+  dir: string;
+  /** TF_VAR_* style inputs; values are passed through the environment so they never reach argv or logs. */
+  variables?: Record<string, string>;
+  /** TF_DATA_DIR: keeps .terraform out of the configuration folder (fixtures, parallel runs). */
+  dataDir?: string;
+  /** Streams tofu's own output to the terminal (long operations show progress). */
+  stream?: boolean;
+}
+
+/**
+ * Reduces tofu's diagnostic to the cause a user needs: the first "Error:" summary and where it
+ * points, instead of the whole transcript.
+ */
+export function summarizeDiagnostics(output: string): string {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "").replace(/[│╷╵]/g, "");
+  const lines = plain.split("\n").map((line) => line.trim());
+  const errorAt = lines.findIndex((line) => line.startsWith("Error:"));
+  if (errorAt === -1) return tail(plain, 6);
+  const location = lines.slice(errorAt + 1, errorAt + 4).find((line) => /^on .+ line \d+/.test(line));
+  const detail = lines.slice(errorAt + 1).find((line) => line && !/^on .+ line \d+/.test(line) && !/^\d+:/.test(line));
+  return [lines[errorAt], location, detail].filter(Boolean).join(" — ");
+}
+
+export class Tofu {
+  constructor(private readonly options: TofuOptions) {}
+
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  private env(): Record<string, string> {
+    const variables = Object.fromEntries(Object.entries(this.options.variables ?? {}).map(([name, value]) => [`TF_VAR_${name}`, value]));
+    const dataDir: Record<string, string> = this.options.dataDir ? { TF_DATA_DIR: this.options.dataDir } : {};
+    return { ...variables, ...dataDir, TF_CLI_CONFIG_FILE: this.options.toolchain.cliConfig, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" };
+  }
+
+  async run(args: string[], what: string, fix: string, extra: Options = {}) {
+    try {
+      return await execa(this.options.toolchain.tofu, args, {
+        cwd: this.options.dir,
+        env: this.env(),
+        all: true,
+        ...(this.options.stream ? { stdout: ["pipe", "inherit"], stderr: ["pipe", "inherit"] } : {}),
+        ...extra,
+      });
+    } catch (error) {
+      const output = String((error as { all?: string }).all ?? (error as Error).message);
+      throw new PlatformError(`tofu ${what} failed in ${this.options.dir}: ${summarizeDiagnostics(output)}`, fix, { cause: error });
+    }
+  }
+
+  async init(backendConfig: Record<string, string> = {}) {
+    const backendArgs = Object.entries(backendConfig).map(([key, value]) => `-backend-config=${key}=${value}`);
+    return this.run(["init", "-input=false", "-no-color", "-reconfigure", ...backendArgs], "init", "Fix the configuration error above; providers come from the local mirror (`make toolchain`).");
+  }
+
+  async validate() {
+    return this.run(["validate", "-no-color"], "validate", "Fix the configuration error above.");
+  }
+
+  /** Returns true when the plan has changes (tofu's -detailed-exitcode 2). */
+  async plan(planFile: string, extraArgs: string[] = []): Promise<boolean> {
+    const result = await this.run(
+      ["plan", "-input=false", "-no-color", "-detailed-exitcode", `-out=${planFile}`, ...extraArgs],
+      "plan",
+      "Fix the error above; variables can be checked with `tofu validate` in the environment folder.",
+      { reject: false },
+    );
+    if (result.exitCode === 0 || result.exitCode === 2) return result.exitCode === 2;
+    const output = String(result.all ?? "");
+    throw new PlatformError(`tofu plan failed in ${this.options.dir}: ${summarizeDiagnostics(output)}`, "Fix the error above; variables can be checked with `tofu validate` in the environment folder.");
+  }
+
+  async showJson(planFile: string): Promise<unknown> {
+    const { stdout } = await this.run(["show", "-json", "-no-color", planFile], "show", "The saved plan could not be read; plan again.", { stdout: "pipe", all: false });
+    return JSON.parse(String(stdout));
+  }
+
+  async apply(planFile: string) {
+    return this.run(["apply", "-input=false", "-no-color", "-auto-approve", planFile], "apply", "Nothing after the failing resource was applied; fix the cause and plan again.");
+  }
+
+  async destroy() {
+    return this.run(["destroy", "-input=false", "-no-color", "-auto-approve"], "destroy", "Fix the cause above and run destroy again; state still lists what is left.");
+  }
+
+  async test(extraArgs: string[] = []) {
+    return this.run(["test", "-no-color", ...extraArgs], "test", "A tofu test failed: see the run named above.");
+  }
+
+  async output(): Promise<Record<string, { value: unknown; sensitive: boolean }>> {
+    const { stdout } = await this.run(["output", "-json", "-no-color"], "output", "State could not be read.", { stdout: "pipe", all: false });
+    return JSON.parse(String(stdout));
+  }
+}

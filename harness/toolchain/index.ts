@@ -1,0 +1,203 @@
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { arch, platform } from "node:os";
+import { dirname, join } from "node:path";
+import { execa } from "execa";
+import { PlatformError } from "../errors.ts";
+import { cacheDir } from "../paths.ts";
+import { detail, formatSeconds, step } from "../progress.ts";
+import { buildEtcd, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
+import { loadVersions, type ProviderSpec, type ToolName, type ToolSpec, type Versions } from "./versions.ts";
+
+export const registryHost = "registry.opentofu.org";
+
+export function targetPlatform(): string {
+  const goArch: Record<string, string> = { x64: "amd64", arm64: "arm64" };
+  return `${platform()}_${goArch[arch()] ?? arch()}`;
+}
+
+function toolBinary(cache: string, name: string, spec: ToolSpec): string {
+  return join(cache, "tools", name, spec.version, name);
+}
+
+export function providerMirror(cache = cacheDir()): string {
+  return join(cache, "providers");
+}
+
+function providerBinary(mirror: string, source: string, spec: ProviderSpec): string {
+  const type = source.split("/")[1]!;
+  return join(mirror, registryHost, source, spec.version, targetPlatform(), `terraform-provider-${type}_v${spec.version}`);
+}
+
+async function onPathAtVersion(name: string, spec: ToolSpec): Promise<string | undefined> {
+  const probe = await execa(name, spec.versionCommand, { reject: false, all: true, timeout: 10_000 });
+  if (probe.exitCode !== 0 || !probe.all?.includes(spec.version)) return undefined;
+  const { stdout } = await execa("sh", ["-c", `command -v ${name}`]);
+  return stdout.trim();
+}
+
+export async function dockerAnswers(): Promise<boolean> {
+  const probe = await execa("docker", ["info", "--format", "{{.ServerVersion}}"], { reject: false, timeout: 5_000 });
+  return probe.exitCode === 0;
+}
+
+async function buildTool(name: string, spec: ToolSpec, out: string, cache: string): Promise<void> {
+  const ctx: BuildContext = { tool: name, version: spec.version, cache };
+  switch (spec.recipe) {
+    case "module-copy":
+      await buildInModuleCopy(ctx, spec.module, `v${spec.version}`, spec.package ?? ".", out, spec.ldflags);
+      return;
+    case "go-install":
+      await goInstall(ctx, spec.package ?? spec.module, spec.version, out);
+      return;
+    case "etcd-wrapper":
+      await buildEtcd(ctx, spec.version, out);
+      return;
+    case "kubernetes-wrapper":
+      await buildKubernetesComponent(ctx, spec.version, spec.package!, out);
+      return;
+  }
+}
+
+/**
+ * Resolution order: the pinned version already on PATH, else a cached build, else build it
+ * now. Returns the absolute path of the binary.
+ */
+export async function ensureTool(name: ToolName, versions: Versions = loadVersions()): Promise<string> {
+  const spec = versions.tools[name];
+  if (!spec) throw new PlatformError(`unknown tool "${name}"`, `Pick one of: ${Object.keys(versions.tools).join(", ")}.`);
+  const fromPath = await onPathAtVersion(name, spec);
+  if (fromPath) return fromPath;
+  const cache = cacheDir();
+  const out = toolBinary(cache, name, spec);
+  if (existsSync(out)) return out;
+  const started = performance.now();
+  step(`building ${name} ${spec.version} from Go modules (first run only; cached in ${dirname(out)})`);
+  await buildTool(name, spec, out, cache);
+  detail(`${name} ${spec.version}: built in ${formatSeconds(performance.now() - started)}`);
+  return out;
+}
+
+/**
+ * Only the release commit is fetchable for these modules, so the changelog is the cheap proof
+ * that the pinned commit really is the pinned release.
+ */
+async function checkReleaseCommit(source: string, spec: ProviderSpec, moduleDir: string): Promise<void> {
+  const changelog = await readFile(join(moduleDir, "CHANGELOG.md"), "utf8").catch(() => "");
+  const newest = changelog.match(/^##\s+v?(\d+\.\d+\.\d+)/m)?.[1];
+  if (newest !== spec.version) {
+    throw new PlatformError(
+      `${source} ${spec.version}: commit ${spec.commit} is not that release (its CHANGELOG's newest entry is ${newest ?? "missing"})`,
+      `Put the commit of the v${spec.version} tag in versions.json.`,
+    );
+  }
+}
+
+async function buildProvider(source: string, spec: ProviderSpec, out: string, cache: string): Promise<void> {
+  const ctx: BuildContext = { tool: source, version: spec.version, cache };
+  const downloaded = await downloadModule(ctx, spec.module, spec.commit);
+  await checkReleaseCommit(source, spec, downloaded.Dir);
+  const dir = await writableCopy(ctx, downloaded.Dir, source.replace("/", "-"));
+  await go(ctx, "go build", ["build", "-trimpath", "-ldflags", ldflags(), "-o", out, "."], dir);
+}
+
+async function registryReachable(): Promise<boolean> {
+  try {
+    const response = await fetch(`https://${registryHost}/.well-known/terraform.json`, { signal: AbortSignal.timeout(3_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** On a machine that reaches the registry, the official builds fill the same mirror. */
+async function mirrorOfficialBuilds(tofu: string, versions: Versions, mirror: string): Promise<boolean> {
+  const dir = join(cacheDir(), "work", "providers-mirror");
+  await mkdir(dir, { recursive: true });
+  const required = Object.entries(versions.providers)
+    .map(([source, spec]) => `    ${source.split("/")[1]} = { source = "${source}", version = "${spec.version}" }`)
+    .join("\n");
+  await writeFile(join(dir, "versions.tf"), `terraform {\n  required_providers {\n${required}\n  }\n}\n`);
+  const result = await execa(tofu, ["providers", "mirror", `-platform=${targetPlatform()}`, mirror], { cwd: dir, reject: false, all: true, env: { TF_CLI_CONFIG_FILE: "" } });
+  return result.exitCode === 0;
+}
+
+/** Fills the filesystem mirror with every pinned provider; returns the mirror directory. */
+export async function ensureProviders(versions: Versions = loadVersions()): Promise<string> {
+  const cache = cacheDir();
+  const mirror = providerMirror(cache);
+  const missing = Object.entries(versions.providers).filter(([source, spec]) => !existsSync(providerBinary(mirror, source, spec)) && !existsSync(packedProvider(mirror, source, spec)));
+  if (missing.length === 0) return mirror;
+  if (await registryReachable()) {
+    step(`mirroring official provider builds from ${registryHost}`);
+    if (await mirrorOfficialBuilds(await ensureTool("tofu", versions), versions, mirror)) return mirror;
+    detail("registry mirror failed; building from Go modules instead");
+  }
+  for (const [source, spec] of missing) {
+    const out = providerBinary(mirror, source, spec);
+    const started = performance.now();
+    step(`building provider ${source} ${spec.version} from Go modules (first run only)`);
+    await buildProvider(source, spec, out, cache);
+    await chmod(out, 0o755);
+    detail(`${source} ${spec.version}: built in ${formatSeconds(performance.now() - started)}`);
+  }
+  return mirror;
+}
+
+function packedProvider(mirror: string, source: string, spec: ProviderSpec): string {
+  const type = source.split("/")[1]!;
+  return join(mirror, registryHost, source, `terraform-provider-${type}_${spec.version}_${targetPlatform()}.zip`);
+}
+
+/**
+ * The CLI configuration that pins tofu to the mirror: nothing is fetched from a registry
+ * during init, so plans are reproducible and work offline.
+ */
+export async function writeCliConfig(mirror: string, cache = cacheDir()): Promise<string> {
+  const path = join(cache, "tofu.rc");
+  const pluginCache = join(cache, "plugin-cache");
+  await mkdir(pluginCache, { recursive: true });
+  const config = [
+    `plugin_cache_dir = ${JSON.stringify(pluginCache)}`,
+    "provider_installation {",
+    "  filesystem_mirror {",
+    `    path    = ${JSON.stringify(mirror)}`,
+    `    include = ["${registryHost}/*/*"]`,
+    "  }",
+    "  direct {",
+    `    exclude = ["${registryHost}/*/*"]`,
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+  await writeFile(path, config);
+  return path;
+}
+
+export interface Toolchain {
+  tofu: string;
+  opa: string;
+  cliConfig: string;
+}
+
+/** What planning needs: tofu, the provider mirror and its CLI config, and opa for Rego. */
+export async function ensurePlanToolchain(versions: Versions = loadVersions()): Promise<Toolchain> {
+  const tofu = await ensureTool("tofu", versions);
+  const opa = await ensureTool("opa", versions);
+  const cliConfig = await writeCliConfig(await ensureProviders(versions));
+  return { tofu, opa, cliConfig };
+}
+
+/** Builds everything pinned (what `make toolchain` and CI's cold start do). */
+export async function installAll(versions: Versions = loadVersions()): Promise<Record<string, string>> {
+  const started = performance.now();
+  const docker = await dockerAnswers();
+  const built: Record<string, string> = {};
+  for (const name of Object.keys(versions.tools) as ToolName[]) {
+    if (versions.tools[name]!.onlyWhen === "docker" && !docker) continue;
+    built[name] = await ensureTool(name, versions);
+  }
+  built["providers"] = await writeCliConfig(await ensureProviders(versions));
+  step(`toolchain ready in ${formatSeconds(performance.now() - started)}`);
+  return built;
+}

@@ -1,0 +1,96 @@
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../harness/paths.ts";
+
+// `make plan` end to end, as a user runs it: a separate process, its exit code and its output.
+async function platformPlan(args: string[], env: Record<string, string> = {}) {
+  return execa(join(repoRoot, "node_modules/.bin/tsx"), [join(repoRoot, "harness/cli.ts"), "plan", ...args], {
+    cwd: repoRoot,
+    env: { FORCE_COLOR: "0", PLATFORM_CLUSTER: "local", ...env },
+    reject: false,
+    all: true,
+  });
+}
+
+/** A copy of environments/ and modules/ that a test may break without touching the repo. */
+async function editableTree(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), "platform-tree-"));
+  await cp(join(repoRoot, "environments"), join(root, "environments"), { recursive: true, filter: (src) => !src.includes(".terraform") });
+  await cp(join(repoRoot, "modules"), join(root, "modules"), { recursive: true, filter: (src) => !src.includes(".terraform") });
+  return root;
+}
+
+describe("platform plan (make plan)", () => {
+  let reports: string;
+
+  beforeAll(async () => {
+    reports = await mkdtemp(join(tmpdir(), "reports-"));
+  });
+
+  it("plans environments/local on a local control plane, prints the report and passes the gate", async () => {
+    const result = await platformPlan(["--reports", reports]);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain("Policy report: local");
+    expect(result.all).toMatch(/gate passed: \d+ rules/);
+    for (const file of ["policy-report.md", "policy-report.json", "policy-report.junit.xml"]) expect(existsSync(join(reports, "local", file))).toBe(true);
+    expect(JSON.parse(await readFile(join(reports, "local", "policy-report.json"), "utf8"))).toMatchObject({ environment: "local", passed: true, changes: { create: 3 } });
+  });
+
+  it("fails the gate, naming the rule, when a workload uses a Bitnami image", async () => {
+    const tree = await editableTree();
+    await writeFile(
+      join(tree, "environments/local/cache.tf"),
+      `resource "kubernetes_deployment_v1" "cache" {
+  metadata {
+    name      = "cache"
+    namespace = "data"
+  }
+  spec {
+    selector { match_labels = { app = "cache" } }
+    template {
+      metadata { labels = { app = "cache" } }
+      spec {
+        container {
+          name  = "redis"
+          image = "docker.io/bitnami/redis:7.4"
+        }
+      }
+    }
+  }
+}
+`,
+    );
+    const result = await platformPlan(["--reports", reports], { PLATFORM_ENVIRONMENTS_DIR: join(tree, "environments") });
+    expect(result.exitCode).toBe(1);
+    expect(result.all).toMatch(/no-bitnami\s.*FAIL/);
+    expect(result.all).toContain('container image "docker.io/bitnami/redis:7.4" is a Bitnami image');
+    expect(result.all).toContain("gate FAILED");
+  });
+
+  it("names an unknown environment and the ones that exist", async () => {
+    const result = await platformPlan(["--env", "staging"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.all).toContain('error: unknown environment "staging"');
+    expect(result.all).toContain("fix:   Use one of: local");
+    expect(result.all).not.toMatch(/\n\s+at /);
+  });
+
+  it("reduces a syntax error in a module to one line with the file and line", async () => {
+    const tree = await editableTree();
+    await writeFile(join(tree, "modules/k8s-config/broken.tf"), 'resource "kubernetes_namespace_v1" "oops" {\n  metadata {\n');
+    const result = await platformPlan([], { PLATFORM_ENVIRONMENTS_DIR: join(tree, "environments") });
+    expect(result.exitCode).toBe(2);
+    expect(result.all).toMatch(/error: tofu init failed in .*: Error: .* — on .*broken\.tf line \d+/);
+    expect(result.all).not.toMatch(/\n\s+at /);
+  });
+
+  it("rejects an unknown cluster kind before starting anything", async () => {
+    const result = await platformPlan([], { PLATFORM_CLUSTER: "k3d-in-a-teacup" });
+    expect(result.exitCode).toBe(2);
+    expect(result.all).toContain("PLATFORM_CLUSTER=k3d-in-a-teacup is not a cluster kind");
+  });
+});

@@ -1,0 +1,46 @@
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { planStandalone } from "../../harness/environment.ts";
+import { repoRoot } from "../../harness/paths.ts";
+import { parsePlan, summarizeActions, type PlanModel } from "../../harness/plan.ts";
+import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
+
+describe("plan model from real `tofu show -json` output", () => {
+  let model: PlanModel;
+
+  beforeAll(async () => {
+    model = await planStandalone(join(repoRoot, "test/fixtures/module-plan"), await ensurePlanToolchain());
+  });
+
+  it("lists every resource of the module with its module path and for_each key", () => {
+    expect(model.resources.map((r) => r.address).sort()).toEqual(['module.k8s_config.kubernetes_namespace_v1.layer["data"]', 'module.k8s_config.kubernetes_namespace_v1.layer["infra"]']);
+    const infra = model.resources.find((r) => r.index === "infra")!;
+    expect(infra).toMatchObject({ module: "module.k8s_config", type: "kubernetes_namespace_v1", name: "layer", mode: "managed", provider: "hashicorp/kubernetes", actions: ["create"] });
+  });
+
+  it("carries planned values and marks what is only known after apply", () => {
+    const data = model.resources.find((r) => r.index === "data")!;
+    const metadata = (data.values.metadata as Array<{ labels: Record<string, string> }>)[0]!;
+    expect(metadata.labels).toMatchObject({ "platform/layer": "data", "pod-security.kubernetes.io/enforce": "restricted" });
+    expect((data.afterUnknown.metadata as Array<Record<string, unknown>>)[0]).toMatchObject({ uid: true });
+  });
+
+  it("summarizes the actions", () => {
+    expect(summarizeActions(model)).toEqual({ create: 2, update: 0, delete: 0, replace: 0, unchanged: 0 });
+    expect(model.tofuVersion).toMatch(/^1\.12\./);
+  });
+
+  it("rejects a document that is not a plan, naming the field", () => {
+    expect(() => parsePlan({ format_version: "1.2", resource_changes: [] })).toThrow(/terraform_version/);
+    expect(() => parsePlan({ format_version: "1.2", terraform_version: "1.12.6", resource_changes: [{ address: "x" }] })).toThrow(/resource_changes/);
+  });
+
+  it("judges the old values of a resource being destroyed", () => {
+    const plan = parsePlan({
+      format_version: "1.2",
+      terraform_version: "1.12.6",
+      resource_changes: [{ address: "a.b", mode: "managed", type: "a", name: "b", provider_name: "registry.opentofu.org/x/a", change: { actions: ["delete"], before: { image: "old" }, after: null } }],
+    });
+    expect(plan.resources[0]).toMatchObject({ values: { image: "old" }, provider: "x/a", module: "" });
+  });
+});

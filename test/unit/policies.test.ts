@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { planStandalone } from "../../harness/environment.ts";
+import { evaluate, loadRules, policyFolders } from "../../harness/policy/engine.ts";
+import type { Rule } from "../../harness/policy/types.ts";
+import { ensurePlanToolchain, type Toolchain } from "../../harness/toolchain/index.ts";
+
+// Every policy folder proves itself: its passing fixture yields nothing from it, its failing
+// fixture yields exactly the expected resources. Fixtures are real plans, not hand-written JSON.
+const folders = [...policyFolders().rego, ...policyFolders().typescript].sort();
+
+describe.each(folders.map((folder) => [basename(folder), folder]))("policy %s", (id, folder) => {
+  let toolchain: Toolchain;
+  let rule: Rule;
+
+  beforeAll(async () => {
+    toolchain = await ensurePlanToolchain();
+    rule = (await loadRules(toolchain.opa)).find((candidate) => candidate.id === id)!;
+  });
+
+  it("has a README that says what, why and how to fix", () => {
+    const readme = readFileSync(join(folder, "README.md"), "utf8");
+    for (const heading of ["**What.**", "**Why.**", "**How to fix.**"]) expect(readme).toContain(heading);
+  });
+
+  it("passes its passing fixture", async () => {
+    const plan = await planStandalone(join(folder, "fixtures/pass"), toolchain);
+    expect(await rule.evaluate({ environment: "fixture", resources: plan.resources })).toEqual([]);
+  });
+
+  it("catches every violation in its failing fixture", async () => {
+    const plan = await planStandalone(join(folder, "fixtures/fail"), toolchain);
+    const expected = JSON.parse(readFileSync(join(folder, "fixtures/fail/expected.json"), "utf8")) as { addresses: string[] };
+    const violations = await rule.evaluate({ environment: "fixture", resources: plan.resources });
+    expect(violations.map((v) => v.address).sort()).toEqual([...expected.addresses].sort());
+    for (const violation of violations) expect(violation.fix.length).toBeGreaterThan(20);
+  });
+});
+
+describe("policy engine", () => {
+  it("runs Rego (wasm) and TypeScript rules and yields one Finding shape", async () => {
+    const toolchain = await ensurePlanToolchain();
+    const rules = await loadRules(toolchain.opa);
+    expect(new Set(rules.map((rule) => rule.kind))).toEqual(new Set(["rego", "typescript"]));
+    const resources = [
+      ...(await planStandalone(join(folders.find((f) => f.endsWith("no-bitnami"))!, "fixtures/fail"), toolchain)).resources,
+      ...(await planStandalone(join(folders.find((f) => f.endsWith("no-managed-database"))!, "fixtures/fail"), toolchain)).resources,
+    ];
+    const evaluation = await evaluate(rules, { environment: "fixture", resources });
+    expect(evaluation.passed).toBe(false);
+    const shapes = new Set(evaluation.findings.map((finding) => Object.keys(finding).sort().join(",")));
+    expect([...shapes]).toEqual(["address,fix,message,ruleId,severity"]);
+    expect(new Set(evaluation.findings.map((f) => f.ruleId))).toEqual(new Set(["no-bitnami", "no-managed-database"]));
+  });
+
+  it("passes the gate when nothing is found", async () => {
+    const rules = await loadRules((await ensurePlanToolchain()).opa);
+    const evaluation = await evaluate(rules, { environment: "fixture", resources: [] });
+    expect(evaluation).toMatchObject({ passed: true, findings: [] });
+    expect(evaluation.outcomes).toHaveLength(rules.length);
+  });
+
+  it("every policy folder holds exactly one rule and its fixtures", () => {
+    for (const folder of folders) {
+      expect(existsSync(join(folder, "policy.rego")) !== existsSync(join(folder, "policy.ts")), folder).toBe(true);
+      expect(existsSync(join(folder, "fixtures/pass/main.tf")), folder).toBe(true);
+      expect(existsSync(join(folder, "fixtures/fail/main.tf")), folder).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { PlatformError } from "../../harness/errors.ts";
+import { loadRules } from "../../harness/policy/engine.ts";
+import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
+
+async function policiesWith(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "policies-"));
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(dir, path, ".."), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  return dir;
+}
+
+describe("broken policies fail with the rule named", () => {
+  it("a Rego syntax error", async () => {
+    const dir = await policiesWith({ "broken-rule/policy.rego": "package policies.broken_rule\n\ndeny contains x if {\n" });
+    const error = await loadRules((await ensurePlanToolchain()).opa, dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlatformError);
+    expect((error as PlatformError).message).toMatch(/does not compile[\s\S]*broken-rule\/policy.rego/);
+  });
+
+  it("a rule whose id is not its folder", async () => {
+    const dir = await policiesWith({
+      "right-name/policy.rego": 'package policies.right_name\n\nimport rego.v1\n\nmetadata := {"id": "wrong-name", "title": "t", "severity": "error"}\n\ndeny contains x if {\n\tx := input.never\n}\n',
+    });
+    await expect(loadRules((await ensurePlanToolchain()).opa, dir)).rejects.toThrow(/declares id "wrong-name"/);
+  });
+});

@@ -1,0 +1,48 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { planStandalone } from "../../harness/environment.ts";
+import { repoRoot } from "../../harness/paths.ts";
+import { evaluate, loadRules } from "../../harness/policy/engine.ts";
+import { buildReport, renderConsole, writeReports, type PolicyReport } from "../../harness/report/index.ts";
+import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
+
+describe("report writers", () => {
+  let report: PolicyReport;
+  let written: Awaited<ReturnType<typeof writeReports>>;
+
+  beforeAll(async () => {
+    const toolchain = await ensurePlanToolchain();
+    const plan = await planStandalone(join(repoRoot, "policies/no-bitnami/fixtures/fail"), toolchain);
+    const evaluation = await evaluate(await loadRules(toolchain.opa), { environment: "fixture", resources: plan.resources });
+    report = buildReport("fixture", plan, evaluation, new Date("2026-11-26T00:00:00Z"));
+    written = await writeReports(report, await mkdtemp(join(tmpdir(), "reports-")));
+  });
+
+  it("console: every rule, the failing finding with its fix, and the verdict", () => {
+    const text = renderConsole(report);
+    expect(text).toContain("no-managed-database");
+    expect(text).toContain("kubernetes_deployment_v1.cache");
+    expect(text).toMatch(/gate FAILED: 1 of 2 rules failed with 2 findings/);
+  });
+
+  it("Markdown: a pull-request-ready table with findings and fixes", async () => {
+    const markdown = await readFile(written.markdown, "utf8");
+    expect(markdown).toContain("## Policy report: `fixture`");
+    expect(markdown).toMatch(/\| no-bitnami\s+\| rego\s+\| ❌ fail\s+\| 2\s+\|/);
+    expect(markdown).toMatch(/\| no-bitnami\s+\| `kubernetes_deployment_v1.cache` \|/);
+  });
+
+  it("JSON: the whole report, machine-readable", async () => {
+    const json = JSON.parse(await readFile(written.json, "utf8")) as PolicyReport;
+    expect(json).toEqual(JSON.parse(JSON.stringify(report)));
+    expect(json.passed).toBe(false);
+  });
+
+  it("JUnit: one test case per rule, the failing rule as a failure", async () => {
+    const xml = await readFile(written.junit, "utf8");
+    expect(xml).toMatch(/<testsuite[^>]*name="policies.fixture"[^>]*tests="2"[^>]*failures="1"/);
+    expect(xml).toMatch(/<testcase classname="policies.rego" name="no-bitnami: No Bitnami images or charts"[^>]*>\s*<failure/);
+  });
+});
