@@ -15,9 +15,10 @@ const program = new Command("platform").description("Plan, check, test and gate 
 
 program
   .command("toolchain")
-  .description("build or find every pinned tool and provider (cached outside the repo)")
-  .action(async () => {
-    const built = await installAll();
+  .description("build or find every pinned tool and the providers the repository uses (cached outside the repo)")
+  .option("--all-providers", "also every other provider pinned in versions.json")
+  .action(async (options: { allProviders?: boolean }) => {
+    const built = await installAll(options);
     for (const [name, path] of Object.entries(built)) console.log(`${name.padEnd(24)} ${path}`);
   });
 
@@ -28,8 +29,7 @@ program
   .addOption(new Option("-c, --context <name>", "kubeconfig context to plan against (default: a cluster the harness starts)"))
   .addOption(new Option("-o, --reports <dir>", "where reports are written").default(reportsDir))
   .action(async (options: { env: string; context?: string; reports: string }) => {
-    environmentDir(options.env);
-    const toolchain = await ensurePlanToolchain();
+    const toolchain = await ensurePlanToolchain(environmentDir(options.env));
     // Policies load before any cluster starts: a broken rule should cost seconds, not a boot.
     const rules = await loadRules(toolchain.opa);
     const report = await withCluster({ ...(options.context ? { context: options.context } : {}) }, async (cluster) => {

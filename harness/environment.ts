@@ -8,9 +8,12 @@ import { PlatformError } from "./errors.ts";
 import { cacheDir, repoRoot, workDir } from "./paths.ts";
 import { parsePlan, type PlanModel } from "./plan.ts";
 import { evaluate, type Evaluation } from "./policy/engine.ts";
-import type { Rule } from "./policy/types.ts";
+import { factsOf } from "./policy/facts.ts";
+import type { PolicyInput, Rule } from "./policy/types.ts";
+import { loadSources } from "./hcl.ts";
+import { loadWaivers } from "./policy/waivers.ts";
 import { Tofu } from "./tofu.ts";
-import type { Toolchain } from "./toolchain/index.ts";
+import { ensurePlanToolchain, type Toolchain } from "./toolchain/index.ts";
 
 /** PLATFORM_ENVIRONMENTS_DIR relocates environments/ (tests plan edited copies of the tree). */
 export const environmentsDir = process.env.PLATFORM_ENVIRONMENTS_DIR ?? join(repoRoot, "environments");
@@ -46,6 +49,7 @@ async function localPassphrase(): Promise<string> {
 
 export interface EnvironmentRun {
   name: string;
+  dir: string;
   tofu: Tofu;
   planFile: string;
 }
@@ -70,7 +74,11 @@ export async function openEnvironment(name: string, cluster: Cluster, toolchain:
     },
   });
   await tofu.init({ path: join(runDir, "terraform.tfstate") });
-  return { name, tofu, planFile: join(runDir, "plan.tfplan") };
+  return { name, dir, tofu, planFile: join(runDir, "plan.tfplan") };
+}
+
+export async function policyInput(environment: string, dir: string, model: PlanModel): Promise<PolicyInput> {
+  return { environment, variables: model.variables, resources: model.resources, facts: factsOf(model.resources), sources: await loadSources(dir) };
 }
 
 export interface CheckedPlan {
@@ -79,11 +87,11 @@ export interface CheckedPlan {
   hasChanges: boolean;
 }
 
-/** Plans, reads the saved plan back as JSON and runs every policy over it. */
+/** Plans, reads the saved plan back as JSON and runs every policy over it, with the environment's waivers. */
 export async function planAndCheck(run: EnvironmentRun, rules: Rule[]): Promise<CheckedPlan> {
   const hasChanges = await run.tofu.plan(run.planFile);
   const model = parsePlan(await run.tofu.showJson(run.planFile));
-  const evaluation = await evaluate(rules, { environment: run.name, resources: model.resources });
+  const evaluation = await evaluate(rules, await policyInput(run.name, run.dir, model), loadWaivers(run.dir));
   return { model, evaluation, hasChanges };
 }
 
@@ -91,7 +99,8 @@ export async function planAndCheck(run: EnvironmentRun, rules: Rule[]): Promise<
  * Plans a root configuration that needs no state and no cluster (policy fixtures, benchmark
  * inputs): init into a temp data dir, plan without refresh, and return the typed plan.
  */
-export async function planStandalone(dir: string, toolchain: Toolchain): Promise<PlanModel> {
+export async function planStandalone(dir: string): Promise<PlanModel> {
+  const toolchain = await ensurePlanToolchain(dir);
   const dataDir = await mkdtemp(join(tmpdir(), "doks-platform-plan-"));
   try {
     const tofu = new Tofu({ toolchain, dir, dataDir });
@@ -102,4 +111,9 @@ export async function planStandalone(dir: string, toolchain: Toolchain): Promise
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A fixture or benchmark configuration planned standalone, as the policies see it. */
+export async function standaloneInput(dir: string, environment = "fixture"): Promise<PolicyInput> {
+  return policyInput(environment, dir, await planStandalone(dir));
 }

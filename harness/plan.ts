@@ -1,3 +1,4 @@
+import { parseAllDocuments } from "yaml";
 import { z } from "zod";
 
 /**
@@ -23,10 +24,14 @@ const resourceChange = z.object({
   }),
 });
 
+const configuredVariable = z.object({ sensitive: z.boolean().optional() }).passthrough();
+
 export const planJsonSchema = z.object({
   format_version: z.string(),
   terraform_version: z.string(),
+  variables: z.record(z.string(), z.object({ value: z.unknown() })).default({}),
   resource_changes: z.array(resourceChange).default([]),
+  configuration: z.object({ root_module: z.object({ variables: z.record(z.string(), configuredVariable).optional() }).passthrough() }).passthrough().optional(),
   errored: z.boolean().optional(),
 });
 
@@ -47,10 +52,25 @@ export interface PlannedResource {
   values: Record<string, unknown>;
   /** Mirror of values marking attributes only known after apply. */
   afterUnknown: Record<string, unknown>;
+  /** helm_release only: the chart as the policies need it (values merged, manifests parsed). */
+  helm?: HelmRelease;
+}
+
+export interface HelmRelease {
+  chart: string;
+  repository: string;
+  version: string;
+  namespace: string;
+  /** `values` documents merged in order, then `set` entries applied, as Helm does. */
+  values: Record<string, unknown>;
+  /** Rendered objects, present when the provider's manifest experiment is on. */
+  manifests: Array<Record<string, unknown>>;
 }
 
 export interface PlanModel {
   tofuVersion: string;
+  /** Root input values; sensitive ones are left out so nothing secret reaches a report. */
+  variables: Record<string, unknown>;
   resources: PlannedResource[];
 }
 
@@ -71,10 +91,58 @@ function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    target[key] = value && typeof value === "object" && !Array.isArray(value) && existing && typeof existing === "object" && !Array.isArray(existing)
+      ? deepMerge({ ...(existing as Record<string, unknown>) }, value as Record<string, unknown>)
+      : value;
+  }
+  return target;
+}
+
+/** Helm's --set path syntax: dots separate keys, a backslash escapes a dot inside a key. */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split(/(?<!\\)\./).map((key) => key.replaceAll("\\.", "."));
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (!node[key] || typeof node[key] !== "object") node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function coerceSetValue(value: unknown, type: unknown): unknown {
+  if (type === "string" || typeof value !== "string") return value;
+  if (value === "true" || value === "false") return value === "true";
+  return /^-?\d+$/.test(value) ? Number(value) : value;
+}
+
+export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
+  const merged: Record<string, unknown> = {};
+  for (const document of (values.values as string[] | null) ?? []) {
+    for (const parsed of parseAllDocuments(document)) deepMerge(merged, asRecord(parsed.toJS()));
+  }
+  for (const entry of (values.set as Array<{ name: string; value: unknown; type?: string }> | null) ?? []) {
+    setPath(merged, entry.name, coerceSetValue(entry.value, entry.type));
+  }
+  const manifest = typeof values.manifest === "string" ? values.manifest : "";
+  return {
+    chart: String(values.chart ?? ""),
+    repository: String(values.repository ?? ""),
+    version: String(values.version ?? ""),
+    namespace: String(values.namespace ?? "default"),
+    values: merged,
+    manifests: parseAllDocuments(manifest).map((document) => asRecord(document.toJS())).filter((object) => Object.keys(object).length > 0),
+  };
+}
+
 export function parsePlan(json: unknown): PlanModel {
   const plan = planJsonSchema.parse(json);
+  const declared = plan.configuration?.root_module.variables ?? {};
   return {
     tofuVersion: plan.terraform_version,
+    variables: Object.fromEntries(Object.entries(plan.variables).filter(([name]) => !declared[name]?.sensitive).map(([name, variable]) => [name, variable.value])),
     resources: plan.resource_changes.map((rc) => {
       const deleting = rc.change.actions.length === 1 && rc.change.actions[0] === "delete";
       return {
@@ -88,6 +156,7 @@ export function parsePlan(json: unknown): PlanModel {
         actions: rc.change.actions,
         values: asRecord(deleting ? rc.change.before : rc.change.after),
         afterUnknown: asRecord(rc.change.after_unknown),
+        ...(rc.type === "helm_release" ? { helm: helmReleaseOf(asRecord(deleting ? rc.change.before : rc.change.after)) } : {}),
       };
     }),
   };

@@ -1,3 +1,5 @@
+// @peculiar/x509 uses decorators through tsyringe, which needs this polyfill loaded first.
+import "reflect-metadata";
 import { generateKeyPairSync, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 

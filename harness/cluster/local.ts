@@ -121,7 +121,7 @@ export async function startLocalControlPlane(versions?: Versions): Promise<Clust
 
     const controllerProcess = supervise("kube-controller-manager", controllerManager, [
       `--kubeconfig=${kubeconfig}`,
-      "--controllers=namespace,garbage-collector,serviceaccount,serviceaccount-token",
+      "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller",
       `--service-account-private-key-file=${file("sa.key")}`,
       `--root-ca-file=${file("ca.crt")}`,
       "--leader-elect=false",

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { PlatformError } from "../errors.ts";
 import { repoRoot } from "../paths.ts";
 import { loadRegoRules } from "./rego.ts";
+import { applyWaivers, expiredWaivers, isBlocking, type Waiver } from "./waivers.ts";
 import { ruleMetadataSchema, violationSchema, type Finding, type PolicyInput, type Rule, type TypeScriptRule } from "./types.ts";
 
 export const policiesDir = join(repoRoot, "policies");
@@ -48,17 +49,20 @@ export interface RuleOutcome {
 export interface Evaluation {
   outcomes: RuleOutcome[];
   findings: Finding[];
-  /** The gate: no finding of severity error. */
+  /** The gate: no error finding without a live waiver. */
   passed: boolean;
 }
 
-export async function evaluate(rules: Rule[], input: PolicyInput): Promise<Evaluation> {
-  const outcomes = await Promise.all(
+export async function evaluate(rules: Rule[], input: PolicyInput, waivers: Waiver[] = [], today = new Date()): Promise<Evaluation> {
+  const outcomes: RuleOutcome[] = await Promise.all(
     rules.map(async (rule) => ({
       rule: { id: rule.id, title: rule.title, severity: rule.severity, kind: rule.kind },
-      findings: (await rule.evaluate(input)).map((violation) => ({ ...violation, ruleId: rule.id, severity: rule.severity })),
+      findings: applyWaivers((await rule.evaluate(input)).map((violation) => ({ ...violation, ruleId: rule.id, severity: rule.severity })), waivers, today),
     })),
   );
+  if (waivers.length > 0) {
+    outcomes.push({ rule: { id: "waiver-expired", title: "Waivers are current", severity: "error", kind: "typescript" }, findings: expiredWaivers(waivers, today) });
+  }
   const findings = outcomes.flatMap((outcome) => outcome.findings);
-  return { outcomes, findings, passed: !findings.some((finding) => finding.severity === "error") };
+  return { outcomes, findings, passed: !findings.some(isBlocking) };
 }

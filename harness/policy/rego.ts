@@ -54,7 +54,7 @@ export async function loadRegoRules(opa: string, folders: string[]): Promise<Rul
       ...metadata,
       kind: "rego" as const,
       folder,
-      evaluate: async (input: PolicyInput) => violationSchema.array().parse(evaluateEntrypoint(`${pkg}/deny`, input) ?? []),
+      evaluate: async ({ sources: _sources, ...planInput }: PolicyInput) => violationSchema.array().parse(evaluateEntrypoint(`${pkg}/deny`, planInput) ?? []),
     };
   });
 }

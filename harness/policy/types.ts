@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { PlannedResource } from "../plan.ts";
+import type { SourceFile } from "../hcl.ts";
+import type { Facts } from "./facts.ts";
 
 export const severitySchema = z.enum(["error", "warning"]);
 export type Severity = z.infer<typeof severitySchema>;
@@ -15,6 +17,8 @@ export type Violation = z.infer<typeof violationSchema>;
 export interface Finding extends Violation {
   ruleId: string;
   severity: Severity;
+  /** Set when a waiver covers the finding; the finding still appears in every report. */
+  waiver?: { owner: string; reason: string; expires: string; expired: boolean };
 }
 
 export const ruleMetadataSchema = z.object({
@@ -24,10 +28,18 @@ export const ruleMetadataSchema = z.object({
 });
 export type RuleMetadata = z.infer<typeof ruleMetadataSchema>;
 
-/** The document every rule reads: the parsed plan plus the environment it belongs to. */
+/**
+ * The document every rule reads. Rego rules get it without `sources` (they judge the plan);
+ * TypeScript rules may also read the HCL of the configuration and its local modules.
+ */
 export interface PolicyInput {
   environment: string;
+  /** Root input values (sensitive ones left out), e.g. root_domain. */
+  variables: Record<string, unknown>;
   resources: PlannedResource[];
+  /** The Kubernetes objects of the plan in one shape (see facts.ts). */
+  facts: Facts;
+  sources: SourceFile[];
 }
 
 export interface Rule extends RuleMetadata {

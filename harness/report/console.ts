@@ -1,17 +1,20 @@
 import Table from "cli-table3";
 import pc from "picocolors";
-import { changeLine, verdict, type PolicyReport } from "./model.ts";
+import { changeLine, verdict, waiverNote, type PolicyReport } from "./model.ts";
 
-const statusLabel = { pass: pc.green("pass"), fail: pc.red("FAIL"), warn: pc.yellow("warn") };
+const statusLabel = { pass: pc.green("pass"), fail: pc.red("FAIL"), warn: pc.yellow("warn"), waived: pc.magenta("waived") };
+
+// cli-table3 colours borders and headings on its own; NO_COLOR and pipes get plain text.
+const tableStyle = pc.isColorSupported ? { head: ["bold"] } : { head: [], border: [] };
 
 export function renderConsole(report: PolicyReport): string {
-  const rules = new Table({ head: ["rule", "kind", "status", "findings"], style: { head: ["bold"] } });
+  const rules = new Table({ head: ["rule", "kind", "status", "findings"], style: tableStyle });
   for (const rule of report.rules) rules.push([rule.id, rule.kind, statusLabel[rule.status], String(rule.findings.length)]);
 
   const lines = [pc.bold(`Policy report: ${report.environment}`), `plan: ${changeLine(report)}`, rules.toString()];
   if (report.findings.length > 0) {
-    const findings = new Table({ head: ["rule", "resource", "problem", "fix"], colWidths: [20, 36, 40, 44], wordWrap: true, style: { head: ["bold"] } });
-    for (const finding of report.findings) findings.push([finding.ruleId, finding.address, finding.message, finding.fix]);
+    const findings = new Table({ head: ["rule", "resource", "problem", "fix"], colWidths: [20, 36, 40, 44], wordWrap: true, style: tableStyle });
+    for (const finding of report.findings) findings.push([finding.ruleId, finding.address, finding.message + waiverNote(finding), finding.fix]);
     lines.push(findings.toString());
   }
   lines.push(report.passed ? pc.green(verdict(report)) : pc.red(pc.bold(verdict(report))));

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { renderJUnit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
 import type { PolicyReport } from "./model.ts";
+import { renderSarif } from "./sarif.ts";
 
 export { renderConsole } from "./console.ts";
 export { buildReport, verdict, type PolicyReport } from "./model.ts";
@@ -11,15 +12,23 @@ export interface WrittenReports {
   markdown: string;
   json: string;
   junit: string;
+  sarif: string;
 }
 
-export async function writeReports(report: PolicyReport, dir: string): Promise<WrittenReports> {
+/** environmentPath: the environment folder relative to the repository, for SARIF locations. */
+export async function writeReports(report: PolicyReport, dir: string, environmentPath = `environments/${report.environment}`): Promise<WrittenReports> {
   await mkdir(dir, { recursive: true });
-  const paths = { markdown: join(dir, "policy-report.md"), json: join(dir, "policy-report.json"), junit: join(dir, "policy-report.junit.xml") };
+  const paths = {
+    markdown: join(dir, "policy-report.md"),
+    json: join(dir, "policy-report.json"),
+    junit: join(dir, "policy-report.junit.xml"),
+    sarif: join(dir, "policy-report.sarif"),
+  };
   await Promise.all([
     writeFile(paths.markdown, renderMarkdown(report)),
     writeFile(paths.json, `${JSON.stringify(report, null, 2)}\n`),
     writeFile(paths.junit, renderJUnit(report)),
+    writeFile(paths.sarif, renderSarif(report, environmentPath)),
   ]);
   return paths;
 }

@@ -1,5 +1,5 @@
 import { markdownTable } from "markdown-table";
-import { changeLine, verdict, type PolicyReport } from "./model.ts";
+import { changeLine, verdict, waiverNote, type PolicyReport } from "./model.ts";
 
 /** Pipes and newlines would break a table cell. */
 function cell(text: string): string {
@@ -8,7 +8,7 @@ function cell(text: string): string {
 
 /** Ready to paste into a pull request. */
 export function renderMarkdown(report: PolicyReport): string {
-  const icon = { pass: "✅", fail: "❌", warn: "⚠️" };
+  const icon = { pass: "✅", fail: "❌", warn: "⚠️", waived: "📝" };
   const sections = [
     `## Policy report: \`${report.environment}\``,
     `**${verdict(report)}** · plan: ${changeLine(report)} · OpenTofu ${report.tofuVersion}`,
@@ -17,7 +17,7 @@ export function renderMarkdown(report: PolicyReport): string {
   if (report.findings.length > 0) {
     sections.push(
       "### Findings",
-      markdownTable([["Rule", "Resource", "Problem", "How to fix"], ...report.findings.map((f) => [f.ruleId, `\`${f.address}\``, cell(f.message), cell(f.fix)])]),
+      markdownTable([["Rule", "Resource", "Problem", "How to fix"], ...report.findings.map((f) => [f.ruleId, `\`${f.address}\``, cell(f.message + waiverNote(f)), cell(f.fix)])]),
     );
   }
   return `${sections.join("\n\n")}\n`;

@@ -1,6 +1,15 @@
 import type { Evaluation } from "../policy/engine.ts";
 import type { Finding } from "../policy/types.ts";
+import { isBlocking } from "../policy/waivers.ts";
 import { summarizeActions, type PlanModel } from "../plan.ts";
+
+export type RuleStatus = "pass" | "fail" | "warn" | "waived";
+
+function statusOf(findings: Finding[]): RuleStatus {
+  if (findings.length === 0) return "pass";
+  if (findings.some(isBlocking)) return "fail";
+  return findings.some((finding) => finding.waiver) ? "waived" : "warn";
+}
 
 /** Everything a report needs, computed once; each writer only formats it. */
 export interface PolicyReport {
@@ -8,7 +17,7 @@ export interface PolicyReport {
   generatedAt: string;
   tofuVersion: string;
   changes: ReturnType<typeof summarizeActions>;
-  rules: Array<{ id: string; title: string; kind: string; severity: string; status: "pass" | "fail" | "warn"; findings: Finding[] }>;
+  rules: Array<{ id: string; title: string; kind: string; severity: string; status: RuleStatus; findings: Finding[] }>;
   findings: Finding[];
   passed: boolean;
 }
@@ -21,7 +30,7 @@ export function buildReport(environment: string, plan: PlanModel, evaluation: Ev
     changes: summarizeActions(plan),
     rules: evaluation.outcomes.map(({ rule, findings }) => ({
       ...rule,
-      status: findings.length === 0 ? "pass" : rule.severity === "error" ? "fail" : "warn",
+      status: statusOf(findings),
       findings,
     })),
     findings: evaluation.findings,
@@ -31,12 +40,20 @@ export function buildReport(environment: string, plan: PlanModel, evaluation: Ev
 
 export function verdict(report: PolicyReport): string {
   const failed = report.rules.filter((rule) => rule.status === "fail").length;
+  const waived = report.findings.filter((finding) => finding.waiver && !finding.waiver.expired).length;
+  const warnings = report.findings.filter((finding) => finding.severity === "warning").length;
   return report.passed
-    ? `gate passed: ${report.rules.length} rules, ${report.findings.length} warnings`
-    : `gate FAILED: ${failed} of ${report.rules.length} rules failed with ${report.findings.filter((f) => f.severity === "error").length} findings`;
+    ? `gate passed: ${report.rules.length} rules, ${warnings} warnings, ${waived} waived`
+    : `gate FAILED: ${failed} of ${report.rules.length} rules failed with ${report.findings.filter(isBlocking).length} findings`;
 }
 
 export function changeLine(report: PolicyReport): string {
   const { create, update, replace, delete: remove, unchanged } = report.changes;
   return `${create} to create, ${update} to update, ${replace} to replace, ${remove} to destroy, ${unchanged} unchanged`;
+}
+
+export function waiverNote(finding: Finding): string {
+  if (!finding.waiver) return "";
+  const { owner, expires, expired, reason } = finding.waiver;
+  return ` [${expired ? "waiver EXPIRED" : "waived"} by ${owner} until ${expires}: ${reason}]`;
 }

@@ -1,10 +1,11 @@
-import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { arch, platform } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { PlatformError } from "../errors.ts";
-import { cacheDir } from "../paths.ts";
+import { loadSources, requiredProviderSources } from "../hcl.ts";
+import { cacheDir, repoRoot } from "../paths.ts";
 import { detail, formatSeconds, step } from "../progress.ts";
 import { buildEtcd, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
 import { loadVersions, type ProviderSpec, type ToolName, type ToolSpec, type Versions } from "./versions.ts";
@@ -78,27 +79,25 @@ export async function ensureTool(name: ToolName, versions: Versions = loadVersio
   return out;
 }
 
-/**
- * Only the release commit is fetchable for these modules, so the changelog is the cheap proof
- * that the pinned commit really is the pinned release.
- */
-async function checkReleaseCommit(source: string, spec: ProviderSpec, moduleDir: string): Promise<void> {
+/** The changelog is the cheap proof that the pinned pseudo-version really is the pinned release. */
+async function checkRelease(source: string, spec: ProviderSpec, moduleDir: string): Promise<void> {
   const changelog = await readFile(join(moduleDir, "CHANGELOG.md"), "utf8").catch(() => "");
   const newest = changelog.match(/^##\s+v?(\d+\.\d+\.\d+)/m)?.[1];
   if (newest !== spec.version) {
     throw new PlatformError(
-      `${source} ${spec.version}: commit ${spec.commit} is not that release (its CHANGELOG's newest entry is ${newest ?? "missing"})`,
-      `Put the commit of the v${spec.version} tag in versions.json.`,
+      `${source} ${spec.version}: ${spec.module}@${spec.moduleVersion} is not that release (its CHANGELOG's newest entry is ${newest ?? "missing"})`,
+      `Put the pseudo-version of the v${spec.version} release commit in versions.json.`,
     );
   }
 }
 
 async function buildProvider(source: string, spec: ProviderSpec, out: string, cache: string): Promise<void> {
-  const ctx: BuildContext = { tool: source, version: spec.version, cache };
-  const downloaded = await downloadModule(ctx, spec.module, spec.commit);
-  await checkReleaseCommit(source, spec, downloaded.Dir);
+  const ctx: BuildContext = { tool: `provider ${source}`, version: spec.version, cache };
+  const downloaded = await downloadModule(ctx, spec.module, spec.moduleVersion);
+  await checkRelease(source, spec, downloaded.Dir);
   const dir = await writableCopy(ctx, downloaded.Dir, source.replace("/", "-"));
   await go(ctx, "go build", ["build", "-trimpath", "-ldflags", ldflags(), "-o", out, "."], dir);
+  await rm(dir, { recursive: true, force: true });
 }
 
 async function registryReachable(): Promise<boolean> {
@@ -122,25 +121,45 @@ async function mirrorOfficialBuilds(tofu: string, versions: Versions, mirror: st
   return result.exitCode === 0;
 }
 
-/** Fills the filesystem mirror with every pinned provider; returns the mirror directory. */
-export async function ensureProviders(versions: Versions = loadVersions()): Promise<string> {
+function inMirror(mirror: string, source: string, spec: ProviderSpec): boolean {
+  return existsSync(providerBinary(mirror, source, spec)) || existsSync(packedProvider(mirror, source, spec));
+}
+
+/**
+ * Fills the filesystem mirror with the given providers (default: every pinned one) and
+ * returns the mirror directory. Each provider is tried; the ones that cannot be had are
+ * reported together, each with the step that failed.
+ */
+export async function ensureProviders(versions: Versions = loadVersions(), needed: string[] = Object.keys(versions.providers)): Promise<string> {
   const cache = cacheDir();
   const mirror = providerMirror(cache);
-  const missing = Object.entries(versions.providers).filter(([source, spec]) => !existsSync(providerBinary(mirror, source, spec)) && !existsSync(packedProvider(mirror, source, spec)));
+  const unknown = needed.filter((source) => !versions.providers[source]);
+  if (unknown.length > 0) {
+    throw new PlatformError(`provider ${unknown.join(", ")} is not pinned in versions.json`, "Add it to versions.json (version, module, moduleVersion), or use a pinned provider.");
+  }
+  const missing = needed.map((source) => [source, versions.providers[source]!] as const).filter(([source, spec]) => !inMirror(mirror, source, spec));
   if (missing.length === 0) return mirror;
   if (await registryReachable()) {
     step(`mirroring official provider builds from ${registryHost}`);
     if (await mirrorOfficialBuilds(await ensureTool("tofu", versions), versions, mirror)) return mirror;
     detail("registry mirror failed; building from Go modules instead");
   }
+  const failures: PlatformError[] = [];
   for (const [source, spec] of missing) {
     const out = providerBinary(mirror, source, spec);
     const started = performance.now();
     step(`building provider ${source} ${spec.version} from Go modules (first run only)`);
-    await buildProvider(source, spec, out, cache);
-    await chmod(out, 0o755);
-    detail(`${source} ${spec.version}: built in ${formatSeconds(performance.now() - started)}`);
+    try {
+      await buildProvider(source, spec, out, cache);
+      await chmod(out, 0o755);
+      detail(`${source} ${spec.version}: built in ${formatSeconds(performance.now() - started)}`);
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error;
+      failures.push(error);
+    }
   }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new PlatformError(failures.map((failure) => failure.message).join("\n"), failures[0]!.fix);
   return mirror;
 }
 
@@ -180,16 +199,38 @@ export interface Toolchain {
   cliConfig: string;
 }
 
-/** What planning needs: tofu, the provider mirror and its CLI config, and opa for Rego. */
-export async function ensurePlanToolchain(versions: Versions = loadVersions()): Promise<Toolchain> {
+/**
+ * What planning a configuration needs: tofu, opa for Rego, and the providers the
+ * configuration and its local modules require, in the mirror the CLI config points at.
+ */
+export async function ensurePlanToolchain(configDir?: string, versions: Versions = loadVersions()): Promise<Toolchain> {
   const tofu = await ensureTool("tofu", versions);
   const opa = await ensureTool("opa", versions);
-  const cliConfig = await writeCliConfig(await ensureProviders(versions));
+  const needed = configDir ? requiredProviderSources(await loadSources(configDir)) : [];
+  const cliConfig = await writeCliConfig(await ensureProviders(versions, needed));
   return { tofu, opa, cliConfig };
 }
 
-/** Builds everything pinned (what `make toolchain` and CI's cold start do). */
-export async function installAll(versions: Versions = loadVersions()): Promise<Record<string, string>> {
+/** Every folder of the repository holding .tf files (environments, modules, fixtures). */
+function configurationDirs(dir = repoRoot): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  const here = entries.some((entry) => entry.isFile() && entry.name.endsWith(".tf")) ? [dir] : [];
+  const below = entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "node_modules")
+    .flatMap((entry) => configurationDirs(join(dir, entry.name)));
+  return [...here, ...below];
+}
+
+export async function providersUsedByRepository(): Promise<string[]> {
+  const all = await Promise.all(configurationDirs().map(async (dir) => requiredProviderSources(await loadSources(dir))));
+  return [...new Set(all.flat())].sort();
+}
+
+/**
+ * Builds every pinned tool and the providers the repository's configurations use (every
+ * pinned provider with allProviders): what `make toolchain` and CI's cold start do.
+ */
+export async function installAll(options: { allProviders?: boolean } = {}, versions: Versions = loadVersions()): Promise<Record<string, string>> {
   const started = performance.now();
   const docker = await dockerAnswers();
   const built: Record<string, string> = {};
@@ -197,7 +238,9 @@ export async function installAll(versions: Versions = loadVersions()): Promise<R
     if (versions.tools[name]!.onlyWhen === "docker" && !docker) continue;
     built[name] = await ensureTool(name, versions);
   }
-  built["providers"] = await writeCliConfig(await ensureProviders(versions));
+  const providers = options.allProviders ? Object.keys(versions.providers) : await providersUsedByRepository();
+  detail(`providers: ${providers.join(", ")}`);
+  built["tofu.rc"] = await writeCliConfig(await ensureProviders(versions, providers));
   step(`toolchain ready in ${formatSeconds(performance.now() - started)}`);
   return built;
 }

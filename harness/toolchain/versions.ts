@@ -23,10 +23,13 @@ const toolSchema = z.object({
 });
 
 const providerSchema = z.object({
+  /** The provider release this build is installed as (what required_providers pins). */
   version: semver,
   module: z.string(),
-  /** The proxy serves vN≥2 provider modules without a /vN suffix only by commit. */
-  commit: z.string().regex(/^[0-9a-f]{40}$/),
+  /** The pseudo-version of the release commit: provider tags are not valid versions of their module paths. */
+  moduleVersion: z.string().regex(/^v\d+\.\d+\.\d+-0\.\d{14}-[0-9a-f]{12}$/, "expected a pseudo-version vX.Y.Z-0.YYYYMMDDHHMMSS-<12 hex>"),
+  /** Where the build comes from and how it differs from the release, for people. */
+  note: z.string().optional(),
 });
 
 export const versionsSchema = z.object({

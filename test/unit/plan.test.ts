@@ -9,7 +9,7 @@ describe("plan model from real `tofu show -json` output", () => {
   let model: PlanModel;
 
   beforeAll(async () => {
-    model = await planStandalone(join(repoRoot, "test/fixtures/module-plan"), await ensurePlanToolchain());
+    model = await planStandalone(join(repoRoot, "test/fixtures/module-plan"));
   });
 
   it("lists every resource of the module with its module path and for_each key", () => {

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planStandalone } from "../../harness/environment.ts";
+import { standaloneInput } from "../../harness/environment.ts";
 import { evaluate, loadRules, policyFolders } from "../../harness/policy/engine.ts";
+import { factsOf } from "../../harness/policy/facts.ts";
 import type { Rule } from "../../harness/policy/types.ts";
 import { ensurePlanToolchain, type Toolchain } from "../../harness/toolchain/index.ts";
 
@@ -25,14 +26,13 @@ describe.each(folders.map((folder) => [basename(folder), folder]))("policy %s", 
   });
 
   it("passes its passing fixture", async () => {
-    const plan = await planStandalone(join(folder, "fixtures/pass"), toolchain);
-    expect(await rule.evaluate({ environment: "fixture", resources: plan.resources })).toEqual([]);
+    expect(await rule.evaluate(await standaloneInput(join(folder, "fixtures/pass")))).toEqual([]);
   });
 
   it("catches every violation in its failing fixture", async () => {
-    const plan = await planStandalone(join(folder, "fixtures/fail"), toolchain);
+    const input = await standaloneInput(join(folder, "fixtures/fail"));
     const expected = JSON.parse(readFileSync(join(folder, "fixtures/fail/expected.json"), "utf8")) as { addresses: string[] };
-    const violations = await rule.evaluate({ environment: "fixture", resources: plan.resources });
+    const violations = await rule.evaluate(input);
     expect(violations.map((v) => v.address).sort()).toEqual([...expected.addresses].sort());
     for (const violation of violations) expect(violation.fix.length).toBeGreaterThan(20);
   });
@@ -43,11 +43,9 @@ describe("policy engine", () => {
     const toolchain = await ensurePlanToolchain();
     const rules = await loadRules(toolchain.opa);
     expect(new Set(rules.map((rule) => rule.kind))).toEqual(new Set(["rego", "typescript"]));
-    const resources = [
-      ...(await planStandalone(join(folders.find((f) => f.endsWith("no-bitnami"))!, "fixtures/fail"), toolchain)).resources,
-      ...(await planStandalone(join(folders.find((f) => f.endsWith("no-managed-database"))!, "fixtures/fail"), toolchain)).resources,
-    ];
-    const evaluation = await evaluate(rules, { environment: "fixture", resources });
+    const bitnami = await standaloneInput(join(folders.find((f) => f.endsWith("no-bitnami"))!, "fixtures/fail"));
+    const managed = await standaloneInput(join(folders.find((f) => f.endsWith("no-managed-database"))!, "fixtures/fail"));
+    const evaluation = await evaluate(rules, { ...bitnami, resources: [...bitnami.resources, ...managed.resources] });
     expect(evaluation.passed).toBe(false);
     const shapes = new Set(evaluation.findings.map((finding) => Object.keys(finding).sort().join(",")));
     expect([...shapes]).toEqual(["address,fix,message,ruleId,severity"]);
@@ -56,7 +54,7 @@ describe("policy engine", () => {
 
   it("passes the gate when nothing is found", async () => {
     const rules = await loadRules((await ensurePlanToolchain()).opa);
-    const evaluation = await evaluate(rules, { environment: "fixture", resources: [] });
+    const evaluation = await evaluate(rules, { environment: "fixture", variables: {}, resources: [], facts: factsOf([]), sources: [] });
     expect(evaluation).toMatchObject({ passed: true, findings: [] });
     expect(evaluation.outcomes).toHaveLength(rules.length);
   });

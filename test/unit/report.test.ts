@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { planStandalone } from "../../harness/environment.ts";
+import { planStandalone, policyInput } from "../../harness/environment.ts";
 import { repoRoot } from "../../harness/paths.ts";
 import { evaluate, loadRules } from "../../harness/policy/engine.ts";
 import { buildReport, renderConsole, writeReports, type PolicyReport } from "../../harness/report/index.ts";
@@ -14,8 +14,9 @@ describe("report writers", () => {
 
   beforeAll(async () => {
     const toolchain = await ensurePlanToolchain();
-    const plan = await planStandalone(join(repoRoot, "policies/no-bitnami/fixtures/fail"), toolchain);
-    const evaluation = await evaluate(await loadRules(toolchain.opa), { environment: "fixture", resources: plan.resources });
+    const dir = join(repoRoot, "policies/no-bitnami/fixtures/fail");
+    const plan = await planStandalone(dir);
+    const evaluation = await evaluate(await loadRules(toolchain.opa), await policyInput("fixture", dir, plan));
     report = buildReport("fixture", plan, evaluation, new Date("2026-11-26T00:00:00Z"));
     written = await writeReports(report, await mkdtemp(join(tmpdir(), "reports-")));
   });
