@@ -9,7 +9,7 @@ ENV ?= local
 CONTEXT ?=
 PLATFORM := node_modules/.bin/tsx harness/cli.ts
 
-.PHONY: help deps toolchain plan test test-unit test-integration typecheck clean
+.PHONY: help deps toolchain plan test test-unit test-integration typecheck bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ test-integration: toolchain ## tofu test, local control plane apply/plan/destroy
 
 test: toolchain typecheck ## everything CI runs
 	node_modules/.bin/vitest run
+
+bench: toolchain ## policy evaluation speed vs conftest; prints `bench: <name> <value> <unit>` lines
+	$(PLATFORM) bench
 
 clean: ## remove per-checkout scratch files and reports (the toolchain cache stays)
 	rm -rf .platform reports

@@ -1,7 +1,9 @@
 #!/usr/bin/env -S npx tsx
+import { appendFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import pc from "picocolors";
+import { runBench } from "./bench.ts";
 import { withCluster } from "./cluster/index.ts";
 import { environmentDir, openEnvironment, planAndCheck } from "./environment.ts";
 import { PlatformError } from "./errors.ts";
@@ -28,7 +30,8 @@ program
   .addOption(new Option("-e, --env <name>", "environment folder under environments/").default("local"))
   .addOption(new Option("-c, --context <name>", "kubeconfig context to plan against (default: a cluster the harness starts)"))
   .addOption(new Option("-o, --reports <dir>", "where reports are written").default(reportsDir))
-  .action(async (options: { env: string; context?: string; reports: string }) => {
+  .addOption(new Option("--ci", "CI mode: also append the Markdown report to $GITHUB_STEP_SUMMARY").default(Boolean(process.env.CI) && process.env.CI !== "false"))
+  .action(async (options: { env: string; context?: string; reports: string; ci: boolean }) => {
     const toolchain = await ensurePlanToolchain(environmentDir(options.env));
     // Policies load before any cluster starts: a broken rule should cost seconds, not a boot.
     const rules = await loadRules(toolchain.opa);
@@ -41,7 +44,16 @@ program
     console.log(renderConsole(report));
     const written = await writeReports(report, join(options.reports, options.env));
     console.log(pc.dim(`reports: ${Object.values(written).join(", ")}`));
+    if (options.ci && process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, await readFile(written.markdown, "utf8"));
     process.exitCode = report.passed ? 0 : 1;
+  });
+
+program
+  .command("bench")
+  .description("benchmark policy evaluation (real and generated plans) against conftest; prints `bench: <name> <value> <unit>` lines")
+  .option("--runs <n>", "timed runs per figure (median reported)", (value) => Number.parseInt(value, 10), 5)
+  .action(async (options: { runs: number }) => {
+    await runBench(options);
   });
 
 try {

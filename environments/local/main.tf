@@ -47,8 +47,10 @@ module "k8s_config" {
   root_domain = var.root_domain
 }
 
+# Stands in for the first app module until app modules exist: each creates its namespace
+# through modules/namespace exactly like this.
 module "wordpress_namespace" {
-  source = "../../modules/app-namespace"
+  source = "../../modules/namespace"
 
   name        = "wordpress"
   root_domain = var.root_domain

@@ -1,16 +1,31 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { execa } from "execa";
+import { z } from "zod";
 import { PlatformError, tail } from "../errors.ts";
 import { cacheDir } from "../paths.ts";
 import { ruleMetadataSchema, violationSchema, type PolicyInput, type Rule } from "./types.ts";
 
+/** Rego violations also carry conftest's `msg`, so the same rules run under conftest unchanged. */
+const regoViolationSchema = violationSchema.extend({ msg: z.string().min(1) }).transform(({ msg: _msg, ...violation }) => violation);
+
 /** Each policy.rego declares `package policies.<id with underscores>`. */
 export function regoPackage(folder: string): string {
   return `policies/${basename(folder).replaceAll("-", "_")}`;
+}
+
+const aggregateEntrypoint = "platform_aggregate/deny";
+
+/**
+ * One entrypoint that yields every rule's deny set: opa-wasm copies the input into wasm memory
+ * on each evaluation, so evaluating rule by rule would copy a large plan once per rule.
+ */
+function aggregateModule(folders: string[]): string {
+  const entries = folders.map((folder) => `\t"${basename(folder)}": data.${regoPackage(folder).replaceAll("/", ".")}.deny,`);
+  return `package platform_aggregate\n\nimport rego.v1\n\ndeny := {\n${entries.join("\n")}\n}\n`;
 }
 
 /**
@@ -18,31 +33,55 @@ export function regoPackage(folder: string): string {
  * cached by the content of the sources and the opa version, so only an edited rule recompiles.
  */
 async function compile(opa: string, regoFiles: string[]): Promise<Buffer> {
-  const hash = createHash("sha256").update(opa);
+  const hash = createHash("sha256").update(opa).update(aggregateModule(regoFiles.map(dirname)));
   for (const file of regoFiles) hash.update(file).update(await readFile(file));
   const out = join(cacheDir(), "policies", `${hash.digest("hex").slice(0, 16)}.wasm`);
   if (existsSync(out)) return readFile(out);
 
   const work = join(dirname(out), `build-${process.pid}`);
   await mkdir(work, { recursive: true });
-  const entrypoints = regoFiles.flatMap((file) => ["-e", `${regoPackage(dirname(file))}/deny`, "-e", `${regoPackage(dirname(file))}/metadata`]);
+  await writeFile(join(work, "aggregate.rego"), aggregateModule(regoFiles.map(dirname)));
+  const entrypoints = ["-e", aggregateEntrypoint, ...regoFiles.flatMap((file) => ["-e", `${regoPackage(dirname(file))}/metadata`])];
   try {
-    await execa(opa, ["build", "-t", "wasm", ...entrypoints, "-o", join(work, "bundle.tar.gz"), ...regoFiles], { all: true });
+    await execa(opa, ["build", "-t", "wasm", ...entrypoints, "-o", join(work, "bundle.tar.gz"), ...regoFiles, join(work, "aggregate.rego")], { all: true });
     await execa("tar", ["-xzf", "bundle.tar.gz", "/policy.wasm"], { cwd: work });
+    await rename(join(work, "policy.wasm"), out);
   } catch (error) {
     throw new PlatformError(`a Rego policy does not compile:\n${tail((error as { all?: string }).all)}`, "Fix the rule named above; `opa check policies/` shows every error.", { cause: error });
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-  await rename(join(work, "policy.wasm"), out);
   return readFile(out);
+}
+
+/** A file without `deny` would leave the aggregate undefined and silence every rule. */
+async function requireDenySets(folders: string[]): Promise<void> {
+  for (const folder of folders) {
+    if (!/^deny\s+(contains\b|:=|=|\[)/m.test(await readFile(join(folder, "policy.rego"), "utf8"))) {
+      throw new PlatformError(`policies/${basename(folder)}/policy.rego defines no deny set`, "Declare `deny contains violation if { ... }` in the rule's package.");
+    }
+  }
 }
 
 export async function loadRegoRules(opa: string, folders: string[]): Promise<Rule[]> {
   if (folders.length === 0) return [];
+  await requireDenySets(folders);
   const wasm = await compile(opa, folders.map((folder) => join(folder, "policy.rego")));
   const policy = await loadPolicy(wasm);
   const evaluateEntrypoint = (entrypoint: string, input: unknown): unknown => {
     const [first] = policy.evaluate(input, entrypoint) as Array<{ result: unknown }>;
     return first?.result;
+  };
+  // Every rule of one evaluation receives the same input object: evaluate all of them once.
+  const denySets = new WeakMap<PolicyInput, Record<string, unknown>>();
+  const denySetsFor = (input: PolicyInput): Record<string, unknown> => {
+    let sets = denySets.get(input);
+    if (!sets) {
+      const { sources: _sources, ...planInput } = input;
+      sets = (evaluateEntrypoint(aggregateEntrypoint, planInput) ?? {}) as Record<string, unknown>;
+      denySets.set(input, sets);
+    }
+    return sets;
   };
   return folders.map((folder) => {
     const pkg = regoPackage(folder);
@@ -54,7 +93,14 @@ export async function loadRegoRules(opa: string, folders: string[]): Promise<Rul
       ...metadata,
       kind: "rego" as const,
       folder,
-      evaluate: async ({ sources: _sources, ...planInput }: PolicyInput) => violationSchema.array().parse(evaluateEntrypoint(`${pkg}/deny`, planInput) ?? []),
+      evaluate: async (input: PolicyInput) => {
+        const result = regoViolationSchema.array().safeParse(denySetsFor(input)[basename(folder)] ?? []);
+        if (!result.success) {
+          const issue = result.error.issues[0]!;
+          throw new PlatformError(`policies/${basename(folder)}/policy.rego: a deny result has no valid ${String(issue.path.at(-1) ?? "shape")}`, "Each deny result is an object with address, message, fix and msg (a one-line summary conftest can print).");
+        }
+        return result.data;
+      },
     };
   });
 }

@@ -235,7 +235,8 @@ export async function installAll(options: { allProviders?: boolean } = {}, versi
   const docker = await dockerAnswers();
   const built: Record<string, string> = {};
   for (const name of Object.keys(versions.tools) as ToolName[]) {
-    if (versions.tools[name]!.onlyWhen === "docker" && !docker) continue;
+    const onlyWhen = versions.tools[name]!.onlyWhen;
+    if (onlyWhen === "bench" || (onlyWhen === "docker" && !docker)) continue;
     built[name] = await ensureTool(name, versions);
   }
   const providers = options.allProviders ? Object.keys(versions.providers) : await providersUsedByRepository();

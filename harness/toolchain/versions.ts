@@ -16,8 +16,8 @@ const toolSchema = z.object({
   recipe: z.enum(["module-copy", "go-install", "etcd-wrapper", "kubernetes-wrapper"]),
   package: z.string().optional(),
   ldflags: z.string().optional(),
-  /** Built only when it can be used (k3d needs a Docker engine). */
-  onlyWhen: z.enum(["docker"]).optional(),
+  /** Built only on demand: k3d needs a Docker engine, conftest serves only `make bench`. */
+  onlyWhen: z.enum(["docker", "bench"]).optional(),
   /** Arguments that make the binary print its version, to accept a copy already on PATH. */
   versionCommand: z.array(z.string()).min(1),
 });

@@ -1,4 +1,5 @@
-# k8s-config owns the two shared layers only; every app module creates its own namespace.
+# k8s-config owns the two shared layers only; every app module creates its own namespace
+# through modules/namespace, the same way.
 locals {
   layers = {
     infra = "Ingress, certificates, DNS automation, monitoring, logging and Velero."
@@ -6,22 +7,14 @@ locals {
   }
 }
 
-resource "kubernetes_namespace_v1" "layer" {
+module "layer" {
+  source   = "../namespace"
   for_each = local.layers
 
-  metadata {
-    name = each.key
-    labels = merge(var.extra_labels, {
-      "app.kubernetes.io/managed-by"       = "opentofu"
-      "platform/layer"                     = each.key
-      "pod-security.kubernetes.io/enforce" = var.pod_security[each.key]
-      # Warn and audit at restricted everywhere so drift towards privilege shows up early.
-      "pod-security.kubernetes.io/warn"  = "restricted"
-      "pod-security.kubernetes.io/audit" = "restricted"
-    })
-    annotations = {
-      "platform/purpose"     = each.value
-      "platform/root-domain" = var.root_domain
-    }
-  }
+  name         = each.key
+  layer        = each.key
+  purpose      = each.value
+  root_domain  = var.root_domain
+  pod_security = var.pod_security[each.key]
+  extra_labels = var.extra_labels
 }

@@ -1,14 +1,19 @@
 output "namespaces" {
   description = "Namespace name per layer (infra, data), for modules that place workloads there."
-  value       = { for layer, namespace in kubernetes_namespace_v1.layer : layer => namespace.metadata[0].name }
+  value       = { for layer, namespace in module.layer : layer => namespace.name }
 }
 
 output "infra_namespace" {
   description = "Name of the infra namespace."
-  value       = try(kubernetes_namespace_v1.layer["infra"].metadata[0].name, null)
+  value       = try(module.layer["infra"].name, null)
 }
 
 output "data_namespace" {
   description = "Name of the data namespace."
-  value       = try(kubernetes_namespace_v1.layer["data"].metadata[0].name, null)
+  value       = try(module.layer["data"].name, null)
+}
+
+output "labels" {
+  description = "Labels of each layer's namespace."
+  value       = { for layer, namespace in module.layer : layer => namespace.labels }
 }

@@ -20,9 +20,11 @@ deny contains violation if {
 	path[count(path) - 1] == "image"
 	is_string(image)
 	bitnami(image)
+	message := sprintf("container image \"%s\" is a Bitnami image", [image])
 	violation := {
+		"msg": sprintf("%s: %s", [resource.address, message]),
 		"address": resource.address,
-		"message": sprintf("container image \"%s\" is a Bitnami image", [image]),
+		"message": message,
 		"fix": "Use the project's official image (e.g. postgres, mariadb, valkey/valkey) pinned to a version tag.",
 	}
 }
@@ -32,9 +34,11 @@ deny contains violation if {
 	resource.type == "helm_release"
 	source := concat(" ", [object.get(resource.values, "repository", ""), object.get(resource.values, "chart", "")])
 	bitnami(source)
+	message := sprintf("chart \"%s\" comes from Bitnami", [trim_space(source)])
 	violation := {
+		"msg": sprintf("%s: %s", [resource.address, message]),
 		"address": resource.address,
-		"message": sprintf("chart \"%s\" comes from Bitnami", [trim_space(source)]),
+		"message": message,
 		"fix": "Install the upstream project's own chart, pinned to a version, and disable any Bitnami subchart it ships.",
 	}
 }

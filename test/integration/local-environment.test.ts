@@ -33,11 +33,9 @@ describe("environments/local on a real local control plane", () => {
     const checked = await planAndCheck(run, rules);
     expect(checked.hasChanges).toBe(true);
     expect(checked.evaluation.passed).toBe(true);
-    expect(checked.model.resources.map((r) => r.address).sort()).toEqual([
-      'module.k8s_config.kubernetes_namespace_v1.layer["data"]',
-      'module.k8s_config.kubernetes_namespace_v1.layer["infra"]',
-      "module.wordpress_namespace.kubernetes_namespace_v1.app",
-    ]);
+    const namespaces = checked.model.resources.filter((r) => r.type === "kubernetes_namespace_v1").map((r) => r.address);
+    expect(namespaces.sort()).toEqual(['module.k8s_config.module.layer["data"].kubernetes_namespace_v1.this', 'module.k8s_config.module.layer["infra"].kubernetes_namespace_v1.this', "module.wordpress_namespace.kubernetes_namespace_v1.this"]);
+    expect(checked.model.resources.filter((r) => r.type === "kubernetes_network_policy_v1")).toHaveLength(6);
   });
 
   it("applies the saved plan, and the API server holds the namespaces with their layer labels", async () => {
@@ -48,6 +46,8 @@ describe("environments/local on a real local control plane", () => {
       expect(body.metadata.labels).toMatchObject({ "platform/layer": layer, "app.kubernetes.io/managed-by": "opentofu" });
     }
     expect((await kubeGet<Namespace>(cluster, "/api/v1/namespaces/data")).body.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const policies = await kubeGet<{ items: Array<{ metadata: { name: string } }> }>(cluster, "/apis/networking.k8s.io/v1/namespaces/wordpress/networkpolicies");
+    expect(policies.body.items.map((item) => item.metadata.name).sort()).toEqual(["allow-dns", "default-deny"]);
   });
 
   it("keeps state and the saved plan encrypted at rest", async () => {

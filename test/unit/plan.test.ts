@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { planStandalone } from "../../harness/environment.ts";
 import { repoRoot } from "../../harness/paths.ts";
 import { parsePlan, summarizeActions, type PlanModel } from "../../harness/plan.ts";
-import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
 
 describe("plan model from real `tofu show -json` output", () => {
   let model: PlanModel;
@@ -12,21 +11,26 @@ describe("plan model from real `tofu show -json` output", () => {
     model = await planStandalone(join(repoRoot, "test/fixtures/module-plan"));
   });
 
-  it("lists every resource of the module with its module path and for_each key", () => {
-    expect(model.resources.map((r) => r.address).sort()).toEqual(['module.k8s_config.kubernetes_namespace_v1.layer["data"]', 'module.k8s_config.kubernetes_namespace_v1.layer["infra"]']);
-    const infra = model.resources.find((r) => r.index === "infra")!;
-    expect(infra).toMatchObject({ module: "module.k8s_config", type: "kubernetes_namespace_v1", name: "layer", mode: "managed", provider: "hashicorp/kubernetes", actions: ["create"] });
+  const namespaceOf = (layer: string) => model.resources.find((r) => r.type === "kubernetes_namespace_v1" && r.module === `module.k8s_config.module.layer["${layer}"]`)!;
+
+  it("lists every resource of nested modules with their module paths", () => {
+    expect(model.resources.map((r) => r.address).sort()).toEqual(
+      ["data", "infra"].flatMap((layer) =>
+        ["kubernetes_namespace_v1.this", "kubernetes_network_policy_v1.allow_dns", "kubernetes_network_policy_v1.default_deny"].map((resource) => `module.k8s_config.module.layer["${layer}"].${resource}`),
+      ),
+    );
+    expect(namespaceOf("infra")).toMatchObject({ type: "kubernetes_namespace_v1", name: "this", mode: "managed", provider: "hashicorp/kubernetes", actions: ["create"] });
   });
 
   it("carries planned values and marks what is only known after apply", () => {
-    const data = model.resources.find((r) => r.index === "data")!;
+    const data = namespaceOf("data");
     const metadata = (data.values.metadata as Array<{ labels: Record<string, string> }>)[0]!;
     expect(metadata.labels).toMatchObject({ "platform/layer": "data", "pod-security.kubernetes.io/enforce": "restricted" });
     expect((data.afterUnknown.metadata as Array<Record<string, unknown>>)[0]).toMatchObject({ uid: true });
   });
 
   it("summarizes the actions", () => {
-    expect(summarizeActions(model)).toEqual({ create: 2, update: 0, delete: 0, replace: 0, unchanged: 0 });
+    expect(summarizeActions(model)).toEqual({ create: 6, update: 0, delete: 0, replace: 0, unchanged: 0 });
     expect(model.tofuVersion).toMatch(/^1\.12\./);
   });
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PlatformError } from "../../harness/errors.ts";
 import { loadRules } from "../../harness/policy/engine.ts";
+import { factsOf } from "../../harness/policy/facts.ts";
 import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
 
 async function policiesWith(files: Record<string, string>): Promise<string> {
@@ -21,6 +22,21 @@ describe("broken policies fail with the rule named", () => {
     const error = await loadRules((await ensurePlanToolchain()).opa, dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PlatformError);
     expect((error as PlatformError).message).toMatch(/does not compile[\s\S]*broken-rule\/policy.rego/);
+  });
+
+  it("a rule without a deny set", async () => {
+    const dir = await policiesWith({
+      "no-deny/policy.rego": 'package policies.no_deny\n\nimport rego.v1\n\nmetadata := {"id": "no-deny", "title": "t", "severity": "error"}\n',
+    });
+    await expect(loadRules((await ensurePlanToolchain()).opa, dir)).rejects.toThrow(/no-deny\/policy.rego defines no deny set/);
+  });
+
+  it("a deny result without conftest's msg", async () => {
+    const dir = await policiesWith({
+      "no-msg/policy.rego": 'package policies.no_msg\n\nimport rego.v1\n\nmetadata := {"id": "no-msg", "title": "t", "severity": "error"}\n\ndeny contains v if {\n\tv := {"address": "a", "message": "m", "fix": "f"}\n}\n',
+    });
+    const [rule] = await loadRules((await ensurePlanToolchain()).opa, dir);
+    await expect(rule!.evaluate({ environment: "x", variables: {}, resources: [], facts: factsOf([]), sources: [] })).rejects.toThrow(/no valid msg/);
   });
 
   it("a rule whose id is not its folder", async () => {

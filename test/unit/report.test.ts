@@ -16,7 +16,9 @@ describe("report writers", () => {
     const toolchain = await ensurePlanToolchain();
     const dir = join(repoRoot, "policies/no-bitnami/fixtures/fail");
     const plan = await planStandalone(dir);
-    const evaluation = await evaluate(await loadRules(toolchain.opa), await policyInput("fixture", dir, plan));
+    // Two rules, one failing: the writers are under test here, not the rule set.
+    const rules = (await loadRules(toolchain.opa)).filter((rule) => ["no-bitnami", "no-managed-database"].includes(rule.id));
+    const evaluation = await evaluate(rules, await policyInput("fixture", dir, plan));
     report = buildReport("fixture", plan, evaluation, new Date("2026-11-26T00:00:00Z"));
     written = await writeReports(report, await mkdtemp(join(tmpdir(), "reports-")));
   });
@@ -25,7 +27,7 @@ describe("report writers", () => {
     const text = renderConsole(report);
     expect(text).toContain("no-managed-database");
     expect(text).toContain("kubernetes_deployment_v1.cache");
-    expect(text).toMatch(/gate FAILED: 1 of 2 rules failed with 2 findings/);
+    expect(text).toContain(`gate FAILED: 1 of ${report.rules.length} rules failed with 2 findings`);
   });
 
   it("Markdown: a pull-request-ready table with findings and fixes", async () => {
@@ -41,9 +43,18 @@ describe("report writers", () => {
     expect(json.passed).toBe(false);
   });
 
+  it("SARIF: a 2.1.0 log with every rule and one result per finding", async () => {
+    const sarif = JSON.parse(await readFile(written.sarif, "utf8"));
+    expect(sarif.version).toBe("2.1.0");
+    const [run] = sarif.runs;
+    expect(run.tool.driver.rules.map((rule: { id: string }) => rule.id)).toEqual(report.rules.map((rule) => rule.id));
+    expect(run.results).toHaveLength(report.findings.length);
+    expect(run.results[0]).toMatchObject({ ruleId: "no-bitnami", level: "error", locations: [{ logicalLocations: [{ fullyQualifiedName: "kubernetes_deployment_v1.cache" }] }] });
+  });
+
   it("JUnit: one test case per rule, the failing rule as a failure", async () => {
     const xml = await readFile(written.junit, "utf8");
-    expect(xml).toMatch(/<testsuite[^>]*name="policies.fixture"[^>]*tests="2"[^>]*failures="1"/);
+    expect(xml).toMatch(new RegExp(`<testsuite[^>]*name="policies.fixture"[^>]*tests="${report.rules.length}"[^>]*failures="1"`));
     expect(xml).toMatch(/<testcase classname="policies.rego" name="no-bitnami: No Bitnami images or charts"[^>]*>\s*<failure/);
   });
 });

@@ -10,23 +10,18 @@ run "creates_exactly_the_infra_and_data_layers" {
   command = apply
 
   assert {
-    condition     = toset(keys(kubernetes_namespace_v1.layer)) == toset(["infra", "data"])
+    condition     = toset(keys(output.namespaces)) == toset(["infra", "data"])
     error_message = "k8s-config must manage exactly the infra and data namespaces; apps create their own."
   }
 
   assert {
-    condition     = alltrue([for layer, ns in kubernetes_namespace_v1.layer : ns.metadata[0].labels["platform/layer"] == layer])
+    condition     = alltrue([for layer, labels in output.labels : labels["platform/layer"] == layer])
     error_message = "Each namespace must carry platform/layer = its layer."
   }
 
   assert {
-    condition     = kubernetes_namespace_v1.layer["data"].metadata[0].labels["pod-security.kubernetes.io/enforce"] == "restricted"
-    error_message = "The data layer must enforce the restricted Pod Security Standard by default."
-  }
-
-  assert {
-    condition     = kubernetes_namespace_v1.layer["infra"].metadata[0].annotations["platform/root-domain"] == "example.org"
-    error_message = "Namespaces record the root domain they serve."
+    condition     = output.labels["data"]["pod-security.kubernetes.io/enforce"] == "restricted" && output.labels["infra"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    error_message = "data enforces restricted and infra privileged (node agents) by default."
   }
 
   assert {
@@ -43,7 +38,7 @@ run "keeps_extra_labels_beside_the_module_owned_ones" {
   }
 
   assert {
-    condition     = kubernetes_namespace_v1.layer["infra"].metadata[0].labels["cost-centre"] == "ops" && kubernetes_namespace_v1.layer["infra"].metadata[0].labels["platform/layer"] == "infra"
+    condition     = output.labels["infra"]["cost-centre"] == "ops" && output.labels["infra"]["platform/layer"] == "infra"
     error_message = "extra_labels must be merged with, not replace, the platform labels."
   }
 }

@@ -1,10 +1,21 @@
 variable "name" {
-  description = "Namespace of the app; also its name in labels. One app, one namespace."
+  description = "Name of the namespace. For the infra and data layers it is the layer's name; each app gets its own."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.name)) && !contains(["infra", "data", "default", "kube-system", "kube-public", "kube-node-lease"], var.name)
-    error_message = "name must be a DNS label (lower case, digits, '-', at most 63 characters) and not infra, data, default or a kube-* namespace."
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.name)) && !contains(["default", "kube-system", "kube-public", "kube-node-lease"], var.name)
+    error_message = "name must be a DNS label (lower case, digits, '-', at most 63 characters) and not default or a kube-* namespace."
+  }
+}
+
+variable "layer" {
+  description = "Layer of the platform the namespace belongs to: infra, data or apps."
+  type        = string
+  default     = "apps"
+
+  validation {
+    condition     = contains(["infra", "data", "apps"], var.layer)
+    error_message = "layer must be one of infra, data or apps."
   }
 }
 
@@ -27,6 +38,12 @@ variable "pod_security" {
     condition     = contains(["privileged", "baseline", "restricted"], var.pod_security)
     error_message = "pod_security must be one of privileged, baseline or restricted."
   }
+}
+
+variable "purpose" {
+  description = "One sentence on what runs in the namespace, recorded as an annotation for people reading the cluster."
+  type        = string
+  default     = ""
 }
 
 variable "extra_labels" {

@@ -1,0 +1,110 @@
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { planStandalone, policyInput } from "./environment.ts";
+import { repoRoot } from "./paths.ts";
+import type { PlannedResource } from "./plan.ts";
+import { evaluate, loadRules, policiesDir } from "./policy/engine.ts";
+import { factsOf } from "./policy/facts.ts";
+import type { PolicyInput, Rule } from "./policy/types.ts";
+import { detail, step } from "./progress.ts";
+import { ensurePlanToolchain, ensureTool } from "./toolchain/index.ts";
+
+/** One figure per line, `bench: <name> <value> <unit>`, for people and for scripts alike. */
+function figure(name: string, value: number, unit: string): void {
+  console.log(`bench: ${name} ${Number(value.toPrecision(4))} ${unit}`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeMs(runs: number, work: () => Promise<unknown>): Promise<number> {
+  await work(); // warm-up: JIT, wasm tiering, file cache
+  const samples: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    await work();
+    samples.push(performance.now() - started);
+  }
+  return median(samples);
+}
+
+/** Every real configuration the repository plans without a cluster: policy and test fixtures. */
+function fixtureDirs(): string[] {
+  const dirs: string[] = [];
+  for (const policy of readdirSync(policiesDir, { withFileTypes: true }).filter((entry) => entry.isDirectory())) {
+    for (const kind of ["pass", "fail"]) dirs.push(join(policiesDir, policy.name, "fixtures", kind));
+  }
+  for (const fixture of readdirSync(join(repoRoot, "test/fixtures"))) dirs.push(join(repoRoot, "test/fixtures", fixture));
+  return dirs.filter((dir) => existsSync(dir) && readdirSync(dir).some((file) => file.endsWith(".tf")));
+}
+
+/** Copies of a real plan's resources under distinct addresses and names, up to `count`. */
+export function scalePlan(resources: PlannedResource[], count: number): PlannedResource[] {
+  return Array.from({ length: count }, (_, i) => {
+    const original = resources[i % resources.length]!;
+    const copy = Math.floor(i / resources.length);
+    const values = structuredClone(original.values);
+    const metadata = (values.metadata as Array<Record<string, unknown>> | undefined)?.[0];
+    if (metadata && typeof metadata.name === "string") metadata.name = `${metadata.name}-${copy}`;
+    return { ...original, address: `${original.address}-${copy}`, values };
+  });
+}
+
+async function conftestMs(conftest: string, regoRules: Rule[], input: PolicyInput, runs: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), "bench-conftest-"));
+  try {
+    const { sources: _sources, ...planInput } = input;
+    const file = join(dir, "input.json");
+    await writeFile(file, JSON.stringify(planInput));
+    const policies = regoRules.flatMap((rule) => ["--policy", join(rule.folder, "policy.rego")]);
+    // conftest exits 1 when rules deny; the run is what is timed, not its verdict.
+    return await timeMs(runs, () => execa(conftest, ["test", "--all-namespaces", "--no-color", "--output", "json", ...policies, file], { reject: false }));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runBench(options: { runs: number }): Promise<void> {
+  const toolchain = await ensurePlanToolchain();
+  const conftest = await ensureTool("conftest");
+  const rules = await loadRules(toolchain.opa);
+  const regoRules = rules.filter((rule) => rule.kind === "rego");
+
+  step("planning every fixture to find the largest real plan");
+  let largest = { dir: "", input: undefined as PolicyInput | undefined };
+  for (const dir of fixtureDirs()) {
+    const input = await policyInput("bench", dir, await planStandalone(dir));
+    if (!largest.input || input.resources.length > largest.input.resources.length) largest = { dir, input };
+  }
+  const real = largest.input!;
+  detail(`largest real plan: ${largest.dir.replace(`${repoRoot}/`, "")} (${real.resources.length} resources)`);
+
+  const evaluateAll = (input: PolicyInput) => evaluate(rules, { ...input, facts: factsOf(input.resources) });
+  figure("policy-eval-real-plan", await timeMs(options.runs, () => evaluateAll(real)), "ms");
+  figure("real-plan-resources", real.resources.length, "resources");
+
+  const sizes = [1_000, 2_500, 5_000, 10_000];
+  const perSize = new Map<number, number>();
+  for (const size of sizes) {
+    step(`evaluating a generated ${size}-resource plan`);
+    const input = { ...real, resources: scalePlan(real.resources, size) };
+    perSize.set(size, await timeMs(options.runs, () => evaluateAll(input)));
+    figure(`policy-eval-${size}`, perSize.get(size)!, "ms");
+  }
+  // 1.0 is perfectly linear; above 1 means the cost per resource grows with the plan.
+  figure("growth-10000-vs-1000", perSize.get(10_000)! / (10 * perSize.get(1_000)!), "ratio");
+
+  step(`conftest ${conftest.split("/").at(-2)} on the same ${regoRules.length} Rego rules and the same 10000-resource input`);
+  const big = { ...real, resources: scalePlan(real.resources, 10_000) };
+  big.facts = factsOf(big.resources);
+  const oursRego = await timeMs(options.runs, () => evaluate(regoRules, big));
+  const theirs = await conftestMs(conftest, regoRules, big, Math.max(3, Math.ceil(options.runs / 2)));
+  figure("rego-eval-10000", oursRego, "ms");
+  figure("conftest-10000", theirs, "ms");
+  figure("ratio-vs-conftest-10000", oursRego / theirs, "ratio");
+}
