@@ -6,7 +6,7 @@ import { PlatformError, tail } from "../errors.ts";
 import { detail } from "../progress.ts";
 import { ensureTool } from "../toolchain/index.ts";
 import type { Versions } from "../toolchain/versions.ts";
-import { removeOnExit } from "./processes.ts";
+import { removeOnExit } from "../processes.ts";
 import type { Cluster } from "./types.ts";
 
 /** A k3s cluster in Docker: real nodes, so workloads actually run (nightly e2e on Docker hosts). */

@@ -1,6 +1,5 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -10,19 +9,8 @@ import { ensureTool } from "../toolchain/index.ts";
 import type { Versions } from "../toolchain/versions.ts";
 import { createPki, type ControlPlanePki } from "./certs.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
-import { exited, logTail, removeOnExit, stopAll, supervise, type Supervised } from "./processes.ts";
+import { exited, freePort, removeOnExit, stopAll, supervise, waitUntilReady, type Supervised } from "../processes.ts";
 import type { Cluster } from "./types.ts";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function httpsStatus(url: string, pki: ControlPlanePki): Promise<number> {
   return new Promise((resolve) => {
@@ -36,17 +24,12 @@ function httpsStatus(url: string, pki: ControlPlanePki): Promise<number> {
   });
 }
 
+const controlPlaneFix = "Check that the toolchain is complete (`make toolchain`); or use CONTEXT=<kubeconfig context> for an existing cluster.";
+
 async function waitUntil(what: Supervised, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited(what)) break;
-    if (await ready()) return;
-    await sleep(200);
-  }
-  throw new PlatformError(
-    `the local control plane did not start: ${what.name} ${exited(what) ? "exited" : `was not ready after ${timeoutMs / 1000}s`}\n${logTail(what)}`,
-    "Check that nothing else holds its ports and that the toolchain is complete (`make toolchain`); or use CONTEXT=<kubeconfig context> for an existing cluster.",
-  );
+  await waitUntilReady(what, ready, timeoutMs, controlPlaneFix).catch((error: PlatformError) => {
+    throw new PlatformError(`the local control plane did not start: ${error.message}`, error.fix);
+  });
 }
 
 /**

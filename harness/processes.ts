@@ -1,6 +1,8 @@
 import { createWriteStream, existsSync, readFileSync, rmSync } from "node:fs";
-import { execa, type ResultPromise } from "execa";
-import { tail } from "../errors.ts";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa, type Options, type ResultPromise } from "execa";
+import { PlatformError, tail } from "./errors.ts";
 
 export interface Supervised {
   name: string;
@@ -9,9 +11,9 @@ export interface Supervised {
 }
 
 /** Starts a long-running binary with its output in a log file (shown if it fails to come up). */
-export function supervise(name: string, binary: string, args: string[], log: string): Supervised {
+export function supervise(name: string, binary: string, args: string[], log: string, options: Options = {}): Supervised {
   const out = createWriteStream(log);
-  const child = execa(binary, args, { reject: false, stdin: "ignore", stdout: "pipe", stderr: "pipe", cleanup: true, forceKillAfterDelay: 5_000 });
+  const child = execa(binary, args, { reject: false, stdin: "ignore", stdout: "pipe", stderr: "pipe", cleanup: true, forceKillAfterDelay: 5_000, ...options });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   return { name, log, child };
@@ -57,4 +59,26 @@ export function removeOnExit(folder: string): () => void {
     }
   }
   return () => foldersToRemove.delete(folder);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until the process is ready; fails with its last log lines if it exits or times out. */
+export async function waitUntilReady(what: Supervised, ready: () => Promise<boolean>, timeoutMs: number, fix: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited(what)) break;
+    if (await ready().catch(() => false)) return;
+    await sleep(200);
+  }
+  throw new PlatformError(`${what.name} did not start: it ${exited(what) ? "exited" : `was not ready after ${timeoutMs / 1000}s`}\n${logTail(what)}`, fix);
 }

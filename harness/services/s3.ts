@@ -1,0 +1,54 @@
+import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { freePort, supervise, waitUntilReady } from "../processes.ts";
+import { ensureTool } from "../toolchain/index.ts";
+import { serviceDir, type LocalService } from "./common.ts";
+
+export interface LocalS3 extends LocalService {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  /** rclone's environment for a remote named `name` on this server (as the CronJobs configure Spaces). */
+  rcloneEnv(name?: string, credentials?: { accessKey: string; secretKey: string }): Record<string, string>;
+  createBucket(bucket: string): Promise<void>;
+}
+
+/** versitygw on loopback, POSIX backend in a temp folder: real SigV4 checks, real S3 semantics. */
+export async function startS3(): Promise<LocalS3> {
+  const versitygw = await ensureTool("versitygw");
+  const service = await serviceDir("s3", "nobody");
+  const root = join(service.dir, "buckets");
+  await mkdir(root);
+  const port = await freePort();
+  const accessKey = `AK${randomBytes(8).toString("hex").toUpperCase()}`;
+  const secretKey = randomBytes(20).toString("hex");
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Keys through the environment, not argv, which any local user can read.
+  const server = supervise("versitygw", versitygw, ["--port", `127.0.0.1:${port}`, "posix", root], join(service.dir, "versitygw.log"), {
+    env: { ROOT_ACCESS_KEY_ID: accessKey, ROOT_SECRET_ACCESS_KEY: secretKey },
+  });
+  const processes = [server];
+  const rcloneEnv = (name = "backups", credentials = { accessKey, secretKey }) => {
+    const prefix = `RCLONE_CONFIG_${name.toUpperCase()}`;
+    return {
+      [`${prefix}_TYPE`]: "s3",
+      [`${prefix}_PROVIDER`]: "Other",
+      [`${prefix}_ENDPOINT`]: endpoint,
+      [`${prefix}_ACCESS_KEY_ID`]: credentials.accessKey,
+      [`${prefix}_SECRET_ACCESS_KEY`]: credentials.secretKey,
+      [`${prefix}_REGION`]: "us-east-1",
+    };
+  };
+  try {
+    await waitUntilReady(server, async () => (await fetch(endpoint).catch(() => undefined)) !== undefined, 30_000, "Rebuild versitygw with `make toolchain`.");
+    const createBucket = async (bucket: string) => {
+      await execa("rclone", ["mkdir", `backups:${bucket}`], { env: rcloneEnv() });
+    };
+    return { endpoint, accessKey, secretKey, rcloneEnv, createBucket, stop: () => service.stop(processes) };
+  } catch (error) {
+    await service.stop(processes);
+    throw error;
+  }
+}

@@ -1,0 +1,46 @@
+#!/bin/bash
+# Runs in the mariadb image: dumps one database and records exact row counts. MariaDB cannot
+# share a snapshot between sessions, so one session holds a global read lock while the counts
+# are taken and the dump opens its transaction; writes wait for the dump's duration, which is
+# seconds for the databases that need MariaDB (WordPress).
+# Env: MARIADB_HOST MARIADB_PORT MARIADB_USER MARIADB_PASSWORD, DB_NAME, WORK_DIR.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+require_env DB_NAME WORK_DIR MARIADB_HOST MARIADB_USER MARIADB_PASSWORD
+mkdir -p "$WORK_DIR"
+dump="$WORK_DIR/dump.sql.gz"
+counts="$WORK_DIR/counts.tsv"
+
+# Credentials go through a 0600 option file, never the command line (visible in ps).
+client_cnf=$(mktemp)
+trap 'rm -f "$client_cnf"' EXIT
+chmod 600 "$client_cnf"
+printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword=%s\n' "$MARIADB_HOST" "${MARIADB_PORT:-3306}" "$MARIADB_USER" "$MARIADB_PASSWORD" >"$client_cnf"
+sql() { mariadb --defaults-extra-file="$client_cnf" --batch --skip-column-names "$@"; }
+
+sql -e "SELECT 1" "$DB_NAME" >/dev/null || fail "cannot connect to database $DB_NAME on $MARIADB_HOST"
+
+coproc LOCK { sql --unbuffered; }
+echo "FLUSH TABLES WITH READ LOCK; SELECT 'locked';" >&"${LOCK[1]}"
+locked=""
+read -r -t 60 locked <&"${LOCK[0]}" || true
+[ "$locked" = locked ] || fail "could not take the global read lock on $MARIADB_HOST"
+
+sql -e "SELECT CONCAT('SELECT ''', table_schema, '.', table_name, ''', COUNT(*) FROM \`', table_schema, '\`.\`', table_name, '\`;')
+        FROM information_schema.tables WHERE table_schema = '$DB_NAME' AND table_type = 'BASE TABLE' ORDER BY table_name" >"$counts.sql" ||
+  fail "could not list the tables of $DB_NAME"
+if [ -s "$counts.sql" ]; then sql "$DB_NAME" <"$counts.sql" | LC_ALL=C sort >"$counts"; else : >"$counts"; fi
+rm -f "$counts.sql"
+
+log "dumping $DB_NAME"
+mariadb-dump --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events --hex-blob "$DB_NAME" |
+  gzip -1 >"$dump" || fail "mariadb-dump of $DB_NAME failed"
+
+echo "UNLOCK TABLES;" >&"${LOCK[1]}"
+lock_input=${LOCK[1]}
+exec {lock_input}>&-
+wait "$LOCK_PID" || true
+
+write_manifest "$WORK_DIR/manifest.json" mariadb "$DB_NAME" "$dump" "$counts" "$(mariadb-dump --version)"
+log "dumped $DB_NAME: $(size_of "$dump") bytes, $(grep -c . "$counts" || true) tables"

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Runs in the postgres image: dumps one database in custom format and records exact row counts
+# taken in the dump's own snapshot, so the restore test can prove the restore is complete.
+# Env: PGHOST PGPORT PGUSER PGPASSWORD (libpq), DB_NAME, WORK_DIR.
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+require_env DB_NAME WORK_DIR PGHOST PGUSER
+mkdir -p "$WORK_DIR"
+dump="$WORK_DIR/dump.pgc"
+counts="$WORK_DIR/counts.tsv"
+
+# One session exports its snapshot and stays open (fifo) while pg_dump and the counts use it.
+fifo="$WORK_DIR/.snapshot-session"
+rm -f "$fifo" && mkfifo "$fifo"
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At <"$fifo" >"$WORK_DIR/.snapshot" 2>"$WORK_DIR/.snapshot-errors" &
+session=$!
+exec 3>"$fifo"
+printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;' 'SELECT pg_export_snapshot();' >&3
+for _ in $(seq 1 100); do [ -s "$WORK_DIR/.snapshot" ] && break; sleep 0.1; done
+snapshot=$(head -n 1 "$WORK_DIR/.snapshot")
+[ -n "$snapshot" ] || fail "could not open a snapshot on $DB_NAME: $(cat "$WORK_DIR/.snapshot-errors")"
+
+log "dumping $DB_NAME (snapshot $snapshot)"
+pg_dump --snapshot="$snapshot" --format=custom --no-owner --no-privileges --dbname="$DB_NAME" --file="$dump" ||
+  fail "pg_dump of $DB_NAME failed"
+
+# Exact counts of every user table, in the same snapshot as the dump.
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At <<SQL >"$counts.sql" || fail "could not list the tables of $DB_NAME"
+SELECT format('SELECT %L || E''\t'' || count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+ORDER BY 1;
+SQL
+{ printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;' "SET TRANSACTION SNAPSHOT '$snapshot';"; cat "$counts.sql"; echo 'COMMIT;'; } |
+  psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At | LC_ALL=C sort >"$counts" || fail "counting rows of $DB_NAME failed"
+rm -f "$counts.sql"
+
+echo 'COMMIT;' >&3
+exec 3>&-
+wait "$session" || true
+rm -f "$fifo" "$WORK_DIR/.snapshot" "$WORK_DIR/.snapshot-errors"
+
+write_manifest "$WORK_DIR/manifest.json" postgresql "$DB_NAME" "$dump" "$counts" "$(pg_dump --version)"
+log "dumped $DB_NAME: $(size_of "$dump") bytes, $(grep -c . "$counts" || true) tables"

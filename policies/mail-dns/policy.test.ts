@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { helmReleaseOf, type PlannedResource } from "../../harness/plan.ts";
+import { factsOf } from "../../harness/policy/facts.ts";
+import type { PolicyInput } from "../../harness/policy/types.ts";
+import rule from "./policy.ts";
+
+// digitalocean_record and helm_release need the digitalocean and helm providers, which the CI
+// machines cannot build (see versions.json), so the record-level checks run on resources as
+// the plan model would carry them.
+function record(name: string, values: Record<string, unknown>): PlannedResource {
+  return { address: `digitalocean_record.${name}`, module: "", mode: "managed", type: "digitalocean_record", name, provider: "digitalocean/digitalocean", actions: ["create"], values: { domain: "example.org", ttl: 300, ...values }, afterUnknown: {} };
+}
+
+const mailu = (() => {
+  const values = { chart: "mailu", repository: "https://mailu.github.io/helm-charts", namespace: "mail", values: ["domain: example.org\n"] };
+  return { address: "helm_release.mailu", module: "", mode: "managed", type: "helm_release", name: "mailu", provider: "hashicorp/helm", actions: ["create"], values, afterUnknown: {}, helm: helmReleaseOf(values) } satisfies PlannedResource;
+})();
+
+const complete = [
+  record("mx", { type: "MX", name: "@", value: "mail.example.org.", priority: 10 }),
+  record("spf", { type: "TXT", name: "@", value: "v=spf1 mx -all" }),
+  record("dkim", { type: "TXT", name: "dkim._domainkey", value: "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" }),
+  record("dmarc", { type: "TXT", name: "_dmarc.example.org.", value: "v=DMARC1; p=quarantine" }),
+];
+
+function inputOf(resources: PlannedResource[], variables: Record<string, unknown> = { root_domain: "example.org" }): PolicyInput {
+  return { environment: "x", variables, resources, facts: factsOf(resources), sources: [] };
+}
+const addresses = (input: PolicyInput) => rule.evaluate(input).map((v) => v.address);
+
+describe("mail-dns on DigitalOcean records", () => {
+  it("accepts the Mailu chart with MX, SPF, DKIM and DMARC records", () => {
+    expect(rule.evaluate(inputOf([mailu, ...complete]))).toEqual([]);
+  });
+
+  it("rejects a missing DKIM key", () => {
+    const withoutDkim = complete.filter((r) => r.name !== "dkim");
+    expect(addresses(inputOf([mailu, ...withoutDkim]))).toEqual(["digitalocean_record (TXT dkim._domainkey.example.org v=DKIM1)"]);
+  });
+
+  it("judges records of mail_domain when it differs from root_domain", () => {
+    const violations = rule.evaluate(inputOf(complete, { root_domain: "example.org", mail_domain: "mail.example.org", mailu_enabled: true }));
+    expect(violations).toHaveLength(4);
+    expect(violations[0]!.fix).toContain('domain = "mail.example.org"');
+  });
+
+  it("rejects a TTL above 300 in migration mode, and an unset one", () => {
+    const resources = [record("www", { type: "A", name: "www", value: "192.0.2.10", ttl: 3600 }), record("api", { type: "A", name: "api", value: "192.0.2.11", ttl: undefined }), ...complete];
+    expect(addresses(inputOf(resources, { root_domain: "example.org", dns_migration_mode: true }))).toEqual(["digitalocean_record.www", "digitalocean_record.api"]);
+    expect(addresses(inputOf(resources, { root_domain: "example.org", dns_migration_mode: false }))).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+# The owner's rule: nothing is served over plain HTTP. Every routed host has a certificate,
+# and Traefik turns every http:// request into a redirect to https://.
+package policies.tls_everywhere
+
+import rego.v1
+
+metadata := {
+	"id": "tls-everywhere",
+	"title": "TLS on every ingress, HTTP redirected to HTTPS",
+	"severity": "error",
+}
+
+deleting(resource) if resource.actions == ["delete"]
+
+# A TLS entry covers its host exactly, or one label below a wildcard (*.example.org).
+covered(host, tls_hosts) if host in tls_hosts
+
+covered(host, tls_hosts) if {
+	some pattern in tls_hosts
+	startswith(pattern, "*.")
+	labels := split(host, ".")
+	concat(".", array.slice(labels, 1, count(labels))) == substring(pattern, 2, -1)
+}
+
+deny contains violation if {
+	some ingress in input.facts.ingresses
+	count(ingress.tlsHosts) == 0
+	message := sprintf("%s %s/%s declares no TLS host: %s is served over plain HTTP", [ingress.kind, ingress.namespace, ingress.name, concat(", ", ingress.hosts)])
+	violation := {
+		"msg": sprintf("%s: %s", [ingress.address, message]),
+		"address": ingress.address,
+		"message": message,
+		"fix": "Add a tls entry listing every host of the route (Ingress: spec.tls[].hosts with a secretName; IngressRoute: spec.tls with a certResolver or secretName).",
+	}
+}
+
+deny contains violation if {
+	some ingress in input.facts.ingresses
+	ingress.kind == "Ingress"
+	count(ingress.tlsHosts) > 0
+	some host in ingress.hosts
+	not covered(host, ingress.tlsHosts)
+	message := sprintf("Ingress %s/%s routes host %s, which none of its TLS hosts (%s) covers", [ingress.namespace, ingress.name, host, concat(", ", ingress.tlsHosts)])
+	violation := {
+		"msg": sprintf("%s: %s", [ingress.address, message]),
+		"address": ingress.address,
+		"message": message,
+		"fix": sprintf("Add \"%s\" to the hosts of a tls entry (or use a wildcard *.<parent> entry) whose certificate covers it.", [host]),
+	}
+}
+
+# An unset hosts list is null in the plan, and concat() of null would drop the finding.
+tls_hosts(tls) := [host | some host in object.get(tls, "hosts", [])]
+
+# cert-manager's ingress-shim issues the certificate when the Ingress names a ClusterIssuer;
+# without one, a TLS entry needs the Secret holding its certificate.
+cluster_issuer(resource) if resource.values.metadata[0].annotations["cert-manager.io/cluster-issuer"] != ""
+
+deny contains violation if {
+	some resource in input.resources
+	resource.type == "kubernetes_ingress_v1"
+	not deleting(resource)
+	some tls in resource.values.spec[0].tls
+	object.get(tls, "secret_name", "") in {"", null}
+	not cluster_issuer(resource)
+	message := sprintf("Ingress %s/%s has a TLS entry for %s with no secret_name and no cert-manager.io/cluster-issuer annotation: no certificate will be served", [resource.values.metadata[0].namespace, resource.values.metadata[0].name, concat(", ", tls_hosts(tls))])
+	violation := {
+		"msg": sprintf("%s: %s", [resource.address, message]),
+		"address": resource.address,
+		"message": message,
+		"fix": "Set secret_name on the tls block and annotate the Ingress with cert-manager.io/cluster-issuer = \"letsencrypt\" so cert-manager issues the certificate into that Secret.",
+	}
+}
+
+traefik_chart(chart) if chart == "traefik"
+
+traefik_chart(chart) if endswith(chart, "/traefik")
+
+# Chart v34+ spells it ports.web.redirections.entryPoint; older charts used ports.web.redirectTo
+# (a string, later an object with a port).
+redirects_to_websecure(values) if values.ports.web.redirections.entryPoint.to == "websecure"
+
+redirects_to_websecure(values) if values.ports.web.redirectTo == "websecure"
+
+redirects_to_websecure(values) if values.ports.web.redirectTo.port == "websecure"
+
+deny contains violation if {
+	some resource in input.resources
+	resource.type == "helm_release"
+	not deleting(resource)
+	traefik_chart(resource.helm.chart)
+	not redirects_to_websecure(resource.helm.values)
+	message := sprintf("Traefik release %s does not redirect the web entry point to websecure: plain HTTP requests are served", [resource.name])
+	violation := {
+		"msg": sprintf("%s: %s", [resource.address, message]),
+		"address": resource.address,
+		"message": message,
+		"fix": "Set ports.web.redirections.entryPoint.to = \"websecure\" and ports.web.redirections.entryPoint.scheme = \"https\" in the release's values.",
+	}
+}
