@@ -13,6 +13,8 @@ export interface LocalS3 extends LocalService {
   /** rclone's environment for a remote named `name` on this server (as the CronJobs configure Spaces). */
   rcloneEnv(name?: string, credentials?: { accessKey: string; secretKey: string }): Record<string, string>;
   createBucket(bucket: string): Promise<void>;
+  /** rclone against this server with a clean environment, as in a CronJob pod. */
+  rclone(args: string[], env?: Record<string, string>): Promise<{ stdout: string; exitCode?: number }>;
 }
 
 /** versitygw on loopback, POSIX backend in a temp folder: real SigV4 checks, real S3 semantics. */
@@ -43,10 +45,13 @@ export async function startS3(): Promise<LocalS3> {
   };
   try {
     await waitUntilReady(server, async () => (await fetch(endpoint).catch(() => undefined)) !== undefined, 30_000, "Rebuild versitygw with `make toolchain`.");
+    // A clean environment: a machine-wide AWS_CA_BUNDLE, say, changes how rclone's S3 client dials.
+    const rclone = (args: string[], env: Record<string, string> = {}) =>
+      execa("rclone", args, { env: { PATH: process.env.PATH ?? "", HOME: service.dir, ...rcloneEnv(), ...env }, extendEnv: false });
     const createBucket = async (bucket: string) => {
-      await execa("rclone", ["mkdir", `backups:${bucket}`], { env: rcloneEnv() });
+      await rclone(["mkdir", `backups:${bucket}`]);
     };
-    return { endpoint, accessKey, secretKey, rcloneEnv, createBucket, stop: () => service.stop(processes) };
+    return { endpoint, accessKey, secretKey, rcloneEnv, createBucket, rclone, stop: () => service.stop(processes) };
   } catch (error) {
     await service.stop(processes);
     throw error;

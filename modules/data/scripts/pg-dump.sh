@@ -17,7 +17,11 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At <"$fifo" >"$WORK_DIR/.snapshot" 
 session=$!
 exec 3>"$fifo"
 printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;' 'SELECT pg_export_snapshot();' >&3
-for _ in $(seq 1 100); do [ -s "$WORK_DIR/.snapshot" ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do
+  [ -s "$WORK_DIR/.snapshot" ] && break
+  kill -0 "$session" 2>/dev/null || break
+  sleep 0.1
+done
 snapshot=$(head -n 1 "$WORK_DIR/.snapshot")
 [ -n "$snapshot" ] || fail "could not open a snapshot on $DB_NAME: $(cat "$WORK_DIR/.snapshot-errors")"
 
