@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { runBench } from "./bench.ts";
+import { runBackupBench } from "./bench-backup.ts";
 import { withCluster } from "./cluster/index.ts";
 import { environmentDir, openEnvironment, planAndCheck } from "./environment.ts";
 import { PlatformError } from "./errors.ts";
+import { restoreDatabase } from "./restore.ts";
 import { reportsDir } from "./paths.ts";
 import { loadRules } from "./policy/engine.ts";
 import { step } from "./progress.ts";
@@ -49,11 +51,36 @@ program
   });
 
 program
+  .command("restore")
+  .description("restore a backup of one database, into a scratch database (default) or in place")
+  .requiredOption("-d, --database <name>", "the database (a key of the data module's databases)")
+  .option("-b, --backup <id>", "backup id (its timestamp key); default: the latest")
+  .option("--in-place", "replace the live database (asks for confirmation)")
+  .option("-y, --yes", "confirm an in-place restore without asking")
+  .addOption(new Option("-c, --context <name>", "kubeconfig context of the cluster").makeOptionMandatory())
+  .option("-n, --namespace <name>", "namespace of the data layer", "data")
+  .action(async (options: { database: string; backup?: string; inPlace?: boolean; yes?: boolean; context: string; namespace: string }) => {
+    await withCluster({ context: options.context }, async (cluster) => {
+      await restoreDatabase(cluster, {
+        database: options.database,
+        ...(options.backup ? { backup: options.backup } : {}),
+        mode: options.inPlace ? "in-place" : "scratch",
+        yes: Boolean(options.yes),
+        namespace: options.namespace,
+        wait: true,
+      });
+    });
+  });
+
+program
   .command("bench")
   .description("benchmark policy evaluation (real and generated plans) against conftest; prints `bench: <name> <value> <unit>` lines")
-  .option("--runs <n>", "timed runs per figure (median reported)", (value) => Number.parseInt(value, 10), 5)
-  .action(async (options: { runs: number }) => {
-    await runBench(options);
+  .option("--runs <n>", "timed runs per policy figure (median reported)", (value) => Number.parseInt(value, 10), 5)
+  .option("--suite <names...>", "which benchmarks: policy, backup", ["policy", "backup"])
+  .option("--db-size <MiB>", "size of the generated database for the backup benchmark", (value) => Number.parseInt(value, 10), 1024)
+  .action(async (options: { runs: number; suite: string[]; dbSize: number }) => {
+    if (options.suite.includes("policy")) await runBench(options);
+    if (options.suite.includes("backup")) await runBackupBench({ megabytes: options.dbSize });
   });
 
 try {

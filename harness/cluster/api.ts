@@ -12,11 +12,15 @@ const certKubeconfig = z.object({
 });
 
 /**
- * Reads from the cluster's API the way kubectl would, for checks that must not go through
- * tofu (what tofu applied is read back independently). Client-certificate kubeconfigs only:
- * what the local control plane and k3d write.
+ * Talks to the cluster's API the way kubectl would, for what must not go through tofu: reading
+ * back what tofu applied, and one-off Jobs such as restores. Client-certificate kubeconfigs
+ * only: what the local control plane and k3d write.
  */
 export async function kubeGet<T = unknown>(cluster: Cluster, path: string): Promise<{ status: number; body: T }> {
+  return kubeRequest<T>(cluster, "GET", path);
+}
+
+export async function kubeRequest<T = unknown>(cluster: Cluster, method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const config = certKubeconfig.parse(parse(readFileSync(cluster.kubeconfig, "utf8")));
   const contextName = cluster.context ?? config["current-context"];
   const context = config.contexts.find((entry) => entry.name === contextName)!.context;
@@ -24,12 +28,15 @@ export async function kubeGet<T = unknown>(cluster: Cluster, path: string): Prom
   const user = config.users.find((entry) => entry.name === context.user)!.user;
   const decode = (data: string) => Buffer.from(data, "base64").toString();
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, server.server), { ca: decode(server["certificate-authority-data"]), cert: decode(user["client-certificate-data"]), key: decode(user["client-key-data"]) }, (res) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : undefined;
+    const tls = { ca: decode(server["certificate-authority-data"]), cert: decode(user["client-certificate-data"]), key: decode(user["client-key-data"]) };
+    const req = request(new URL(path, server.server), { method, headers, ...tls }, (res) => {
       let text = "";
       res.on("data", (chunk) => (text += chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T }));
     });
     req.on("error", reject);
-    req.end();
+    req.end(payload);
   });
 }

@@ -8,6 +8,7 @@ import { loadSources, requiredProviderSources } from "../hcl.ts";
 import { cacheDir, repoRoot } from "../paths.ts";
 import { detail, formatSeconds, step } from "../progress.ts";
 import { buildEtcd, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
+import { ensureSystemPackages } from "./system.ts";
 import { loadVersions, type ProviderSpec, type ToolName, type ToolSpec, type Versions } from "./versions.ts";
 
 export const registryHost = "registry.opentofu.org";
@@ -232,6 +233,7 @@ export async function providersUsedByRepository(): Promise<string[]> {
  */
 export async function installAll(options: { allProviders?: boolean } = {}, versions: Versions = loadVersions()): Promise<Record<string, string>> {
   const started = performance.now();
+  await ensureSystemPackages(versions);
   const docker = await dockerAnswers();
   const built: Record<string, string> = {};
   for (const name of Object.keys(versions.tools) as ToolName[]) {

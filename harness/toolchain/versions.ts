@@ -36,6 +36,8 @@ export const versionsSchema = z.object({
   go: z.object({ minimum: semver }),
   tools: z.record(z.string(), toolSchema),
   providers: z.record(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/), providerSchema),
+  /** Debian packages (name → version prefix) for the restore tests' real database servers. */
+  debian: z.record(z.string(), z.string()).transform(({ $comment: _comment, ...packages }) => packages),
 });
 
 export type Versions = z.infer<typeof versionsSchema>;

@@ -20,8 +20,8 @@ grep -q '"format": "platform-backup/v1"' "$manifest" || fail "the manifest of ba
 for kind in dump counts; do
   name=$(manifest_field "$manifest" "$kind")
   [ -n "$name" ] || fail "the manifest of backup $id names no $kind file"
-  rc copyto "$source/$name" "$WORK_DIR/$name" || fail "backup $id is missing $name"
-  [ "$(sha256_of "$WORK_DIR/$name")" = "$(manifest_field "$manifest" "${kind}_sha256")" ] ||
+  sha=$(stream_to "$WORK_DIR/$name" rc cat "$source/$name") || fail "backup $id is missing $name: $(tail -n 2 "$WORK_DIR/.rclone.log")"
+  [ "$sha" = "$(manifest_field "$manifest" "${kind}_sha256")" ] ||
     fail "backup $id: $name is corrupted or truncated (its checksum differs from the manifest's)"
 done
 log "fetched backup $id of $(manifest_field "$manifest" database): checksums match"

@@ -20,7 +20,17 @@ manifest_field() {
   sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" | head -n 1
 }
 
-# write_manifest FILE ENGINE DATABASE DUMP_FILE COUNTS_FILE TOOL_VERSION
+# stream_to FILE COMMAND...: runs COMMAND writing FILE while hashing the stream on the other
+# core, and prints the SHA-256; fails if COMMAND fails (dash has no pipefail, hence the marker).
+stream_to() {
+  target=$1
+  shift
+  rm -f "$target.failed"
+  { "$@" || : >"$target.failed"; } | tee "$target" | sha256sum | cut -d' ' -f1
+  [ ! -e "$target.failed" ] || { rm -f "$target.failed"; return 1; }
+}
+
+# write_manifest FILE ENGINE DATABASE DUMP_FILE COUNTS_FILE TOOL_VERSION DUMP_SHA256
 write_manifest() {
   tables=$(grep -c . "$5" || true)
   rows=$(awk -F'\t' '{ total += $2 } END { print total + 0 }' "$5")
@@ -32,7 +42,7 @@ write_manifest() {
   "created": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "dump": "$(basename "$4")",
   "dump_bytes": $(size_of "$4"),
-  "dump_sha256": "$(sha256_of "$4")",
+  "dump_sha256": "$7",
   "counts": "$(basename "$5")",
   "counts_sha256": "$(sha256_of "$5")",
   "tables": $tables,

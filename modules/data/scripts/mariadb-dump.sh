@@ -30,17 +30,24 @@ read -r -t 60 locked <&"${LOCK[0]}" || true
 sql -e "SELECT CONCAT('SELECT ''', table_schema, '.', table_name, ''', COUNT(*) FROM \`', table_schema, '\`.\`', table_name, '\`;')
         FROM information_schema.tables WHERE table_schema = '$DB_NAME' AND table_type = 'BASE TABLE' ORDER BY table_name" >"$counts.sql" ||
   fail "could not list the tables of $DB_NAME"
-if [ -s "$counts.sql" ]; then sql "$DB_NAME" <"$counts.sql" | LC_ALL=C sort >"$counts"; else : >"$counts"; fi
-rm -f "$counts.sql"
+# Under the lock nothing changes, so the counts can run alongside the dump.
+if [ -s "$counts.sql" ]; then sql "$DB_NAME" <"$counts.sql" >"$counts.unsorted" & else : >"$counts.unsorted"; fi
+counting=$!
 
 log "dumping $DB_NAME"
-mariadb-dump --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events --hex-blob "$DB_NAME" |
-  gzip -1 >"$dump" || fail "mariadb-dump of $DB_NAME failed"
+dump_sha=$(
+  set -o pipefail
+  mariadb-dump --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events --hex-blob "$DB_NAME" |
+    gzip -1 | tee "$dump" | sha256sum | cut -d' ' -f1
+) || fail "mariadb-dump of $DB_NAME failed"
+wait "$counting" 2>/dev/null || fail "counting rows of $DB_NAME failed"
+LC_ALL=C sort "$counts.unsorted" >"$counts"
+rm -f "$counts.sql" "$counts.unsorted"
 
 echo "UNLOCK TABLES;" >&"${LOCK[1]}"
 lock_input=${LOCK[1]}
 exec {lock_input}>&-
 wait "$LOCK_PID" || true
 
-write_manifest "$WORK_DIR/manifest.json" mariadb "$DB_NAME" "$dump" "$counts" "$(mariadb-dump --version)"
+write_manifest "$WORK_DIR/manifest.json" mariadb "$DB_NAME" "$dump" "$counts" "$(mariadb-dump --version)" "$dump_sha"
 log "dumped $DB_NAME: $(size_of "$dump") bytes, $(grep -c . "$counts" || true) tables"

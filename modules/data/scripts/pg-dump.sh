@@ -25,11 +25,7 @@ done
 snapshot=$(head -n 1 "$WORK_DIR/.snapshot")
 [ -n "$snapshot" ] || fail "could not open a snapshot on $DB_NAME: $(cat "$WORK_DIR/.snapshot-errors")"
 
-log "dumping $DB_NAME (snapshot $snapshot)"
-pg_dump --snapshot="$snapshot" --format=custom --no-owner --no-privileges --dbname="$DB_NAME" --file="$dump" ||
-  fail "pg_dump of $DB_NAME failed"
-
-# Exact counts of every user table, in the same snapshot as the dump.
+# Exact counts of every user table, in the dump's snapshot, taken while the dump runs.
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At <<SQL >"$counts.sql" || fail "could not list the tables of $DB_NAME"
 SELECT format('SELECT %L || E''\t'' || count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -37,13 +33,20 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_s
 ORDER BY 1;
 SQL
 { printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;' "SET TRANSACTION SNAPSHOT '$snapshot';"; cat "$counts.sql"; echo 'COMMIT;'; } |
-  psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At | LC_ALL=C sort >"$counts" || fail "counting rows of $DB_NAME failed"
-rm -f "$counts.sql"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At >"$counts.unsorted" 2>"$counts.errors" &
+counting=$!
+
+log "dumping $DB_NAME (snapshot $snapshot)"
+dump_sha=$(stream_to "$dump" pg_dump --snapshot="$snapshot" --format=custom --no-owner --no-privileges --dbname="$DB_NAME") ||
+  fail "pg_dump of $DB_NAME failed"
+wait "$counting" || fail "counting rows of $DB_NAME failed: $(cat "$counts.errors")"
+LC_ALL=C sort "$counts.unsorted" >"$counts"
+rm -f "$counts.sql" "$counts.unsorted" "$counts.errors"
 
 echo 'COMMIT;' >&3
 exec 3>&-
 wait "$session" || true
 rm -f "$fifo" "$WORK_DIR/.snapshot" "$WORK_DIR/.snapshot-errors"
 
-write_manifest "$WORK_DIR/manifest.json" postgresql "$DB_NAME" "$dump" "$counts" "$(pg_dump --version)"
+write_manifest "$WORK_DIR/manifest.json" postgresql "$DB_NAME" "$dump" "$counts" "$(pg_dump --version)" "$dump_sha"
 log "dumped $DB_NAME: $(size_of "$dump") bytes, $(grep -c . "$counts" || true) tables"

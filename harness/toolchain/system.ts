@@ -1,0 +1,36 @@
+import { execa } from "execa";
+import { PlatformError } from "../errors.ts";
+import { detail, step } from "../progress.ts";
+import type { Versions } from "./versions.ts";
+
+async function installedVersion(name: string): Promise<string | undefined> {
+  const query = await execa("dpkg-query", ["-W", "-f=${Status} ${Version}", name], { reject: false });
+  const [, version] = query.stdout.match(/install ok installed (\S+)/) ?? [];
+  return version;
+}
+
+/**
+ * The restore tests run real PostgreSQL and MariaDB servers, rclone and shellcheck from
+ * Debian's packages: installed here when missing (as root), otherwise named with the command.
+ */
+export async function ensureSystemPackages(versions: Versions): Promise<void> {
+  const wanted = Object.entries(versions.debian);
+  const missing: string[] = [];
+  for (const [name, prefix] of wanted) {
+    const version = await installedVersion(name).catch(() => undefined);
+    if (!version) missing.push(name);
+    else if (!version.startsWith(prefix)) detail(`${name} ${version} is installed; the tests are known to pass with ${prefix}.x`);
+  }
+  if (missing.length === 0) return;
+  const aptAvailable = (await execa("sh", ["-c", "command -v apt-get"], { reject: false })).exitCode === 0;
+  if (!aptAvailable || process.getuid?.() !== 0) {
+    throw new PlatformError(`the restore tests need ${missing.join(", ")}, which are not installed`, `Install them: sudo apt-get install -y ${missing.join(" ")} (or their equivalents on your system).`);
+  }
+  step(`installing ${missing.join(", ")} from Debian's packages`);
+  try {
+    await execa("apt-get", ["update", "-qq"], { all: true });
+    await execa("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { all: true, env: { DEBIAN_FRONTEND: "noninteractive" } });
+  } catch (error) {
+    throw new PlatformError(`apt-get could not install ${missing.join(", ")}: ${String((error as { all?: string }).all ?? "").trim().split("\n").at(-1)}`, "Fix the package source, then run `make toolchain` again.", { cause: error });
+  }
+}
