@@ -9,7 +9,7 @@ ENV ?= local
 CONTEXT ?=
 PLATFORM := node_modules/.bin/tsx harness/cli.ts
 
-.PHONY: help deps toolchain plan test test-unit test-integration typecheck bench clean
+.PHONY: help deps toolchain plan apply test test-unit test-integration typecheck bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -20,11 +20,14 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed ## install the harness's Node packages
 
-toolchain: deps ## build or find tofu, providers, opa, etcd, kube-apiserver (cached; cold ~30 min)
+toolchain: deps ## build or find tofu, providers, opa, etcd, kube-apiserver, versitygw; Debian test packages (cached; cold ~20 min)
 	$(PLATFORM) toolchain
 
 plan: deps ## plan ENV (default local) with the policy gate; CONTEXT=<kubeconfig context> to use your cluster
 	$(PLATFORM) plan --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT))
+
+apply: deps ## plan ENV, gate, show the changes, confirm, apply the saved plan; CONTEXT=<kubeconfig context>
+	$(PLATFORM) apply --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT))
 
 typecheck: deps
 	node_modules/.bin/tsc --noEmit

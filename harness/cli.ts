@@ -6,14 +6,44 @@ import pc from "picocolors";
 import { runBench } from "./bench.ts";
 import { runBackupBench } from "./bench-backup.ts";
 import { withCluster } from "./cluster/index.ts";
-import { environmentDir, openEnvironment, planAndCheck } from "./environment.ts";
+import { environmentDir, openEnvironment, planAndCheck, type CheckedPlan, type EnvironmentRun } from "./environment.ts";
+import { confirmByTyping } from "./confirm.ts";
 import { PlatformError } from "./errors.ts";
 import { restoreDatabase } from "./restore.ts";
 import { reportsDir } from "./paths.ts";
 import { loadRules } from "./policy/engine.ts";
 import { step } from "./progress.ts";
-import { buildReport, renderConsole, writeReports } from "./report/index.ts";
+import { buildReport, renderChanges, renderConsole, writeReports, type PolicyReport } from "./report/index.ts";
 import { ensurePlanToolchain, installAll } from "./toolchain/index.ts";
+
+interface PlanOptions {
+  env: string;
+  context?: string;
+  reports: string;
+  ci: boolean;
+}
+
+/**
+ * The shared core of plan and apply: plan against the cluster, run every policy, print and
+ * write the reports; `then` runs while the cluster and the saved plan still exist.
+ */
+async function gatedPlan(options: PlanOptions, then: (run: EnvironmentRun, checked: CheckedPlan) => Promise<void>): Promise<PolicyReport> {
+  const toolchain = await ensurePlanToolchain(environmentDir(options.env));
+  // Policies load before any cluster starts: a broken rule should cost seconds, not a boot.
+  const rules = await loadRules(toolchain.opa);
+  return withCluster({ ...(options.context ? { context: options.context } : {}) }, async (cluster) => {
+    step(`planning ${options.env} against ${cluster.kind === "kubeconfig" ? `context ${cluster.context}` : `a ${cluster.kind} cluster`}`);
+    const run = await openEnvironment(options.env, cluster, toolchain);
+    const checked = await planAndCheck(run, rules);
+    const report = buildReport(options.env, checked.model, checked.evaluation);
+    console.log(renderConsole(report));
+    const written = await writeReports(report, join(options.reports, options.env));
+    console.log(pc.dim(`reports: ${Object.values(written).join(", ")}`));
+    if (options.ci && process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, await readFile(written.markdown, "utf8"));
+    await then(run, checked);
+    return report;
+  });
+}
 
 const program = new Command("platform").description("Plan, check, test and gate the DOKS platform.");
 
@@ -34,19 +64,32 @@ program
   .addOption(new Option("-o, --reports <dir>", "where reports are written").default(reportsDir))
   .addOption(new Option("--ci", "CI mode: also append the Markdown report to $GITHUB_STEP_SUMMARY").default(Boolean(process.env.CI) && process.env.CI !== "false"))
   .action(async (options: { env: string; context?: string; reports: string; ci: boolean }) => {
-    const toolchain = await ensurePlanToolchain(environmentDir(options.env));
-    // Policies load before any cluster starts: a broken rule should cost seconds, not a boot.
-    const rules = await loadRules(toolchain.opa);
-    const report = await withCluster({ ...(options.context ? { context: options.context } : {}) }, async (cluster) => {
-      step(`planning ${options.env} against ${cluster.kind === "kubeconfig" ? `context ${cluster.context}` : `a ${cluster.kind} cluster`}`);
-      const run = await openEnvironment(options.env, cluster, toolchain);
-      const { model, evaluation } = await planAndCheck(run, rules);
-      return buildReport(options.env, model, evaluation);
+    const report = await gatedPlan(options, async () => undefined);
+    process.exitCode = report.passed ? 0 : 1;
+  });
+
+program
+  .command("apply")
+  .description("plan, run the gate, show the changes, then apply exactly the saved plan that passed")
+  .addOption(new Option("-e, --env <name>", "environment folder under environments/").default("local"))
+  .addOption(new Option("-c, --context <name>", "kubeconfig context to apply to (default: a cluster the harness starts, gone after the run)"))
+  .addOption(new Option("-o, --reports <dir>", "where reports are written").default(reportsDir))
+  .option("--auto-approve", "apply without asking (CI); the gate still decides")
+  .action(async (options: { env: string; context?: string; reports: string; autoApprove?: boolean }) => {
+    const report = await gatedPlan({ ...options, ci: false }, async (run, checked) => {
+      console.log(pc.bold("Changes:"));
+      console.log(renderChanges(checked.model.resources));
+      if (!checked.evaluation.passed) return;
+      if (!checked.hasChanges) {
+        step("nothing to apply");
+        return;
+      }
+      if (!options.autoApprove) await confirmByTyping(`Apply these changes to ${options.env}?`, "yes", `applying to ${options.env}`, "--auto-approve");
+      step(`applying the saved plan to ${options.env}`);
+      await run.tofu.apply(run.planFile);
+      step("applied");
     });
-    console.log(renderConsole(report));
-    const written = await writeReports(report, join(options.reports, options.env));
-    console.log(pc.dim(`reports: ${Object.values(written).join(", ")}`));
-    if (options.ci && process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, await readFile(written.markdown, "utf8"));
+    if (!report.passed) process.stderr.write(pc.red("not applied: the gate failed\n"));
     process.exitCode = report.passed ? 0 : 1;
   });
 

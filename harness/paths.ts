@@ -13,6 +13,6 @@ export function cacheDir(): string {
   return resolve(base);
 }
 
-/** Per-checkout scratch space (plans, kubeconfigs, local clusters); ignored by git. */
-export const workDir = join(repoRoot, ".platform");
+/** Per-checkout scratch space (state and plans of named contexts); ignored by git. */
+export const workDir = process.env.PLATFORM_WORK_DIR ?? join(repoRoot, ".platform");
 export const reportsDir = join(repoRoot, "reports");

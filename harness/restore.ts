@@ -1,8 +1,7 @@
-import { createInterface } from "node:readline/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import pc from "picocolors";
 import { kubeGet, kubeRequest } from "./cluster/api.ts";
 import type { Cluster } from "./cluster/index.ts";
+import { confirmByTyping } from "./confirm.ts";
 import { PlatformError } from "./errors.ts";
 import { detail, step } from "./progress.ts";
 
@@ -36,17 +35,6 @@ function withEnv(container: Container, overrides: Record<string, string>): Conta
   return { ...container, env: [...env, ...Object.entries(overrides).map(([name, value]) => ({ name, value }))] };
 }
 
-/** An in-place restore replaces a live database: the operator types its name to go on. */
-async function confirmInPlace(database: string): Promise<void> {
-  if (!process.stdin.isTTY) {
-    throw new PlatformError(`an in-place restore of ${database} replaces the live database and needs confirmation`, "Run it in a terminal to confirm, or pass --yes if you mean it.");
-  }
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await prompt.question(pc.yellow(`This replaces the live database ${database} with the backup. Type its name to go on: `));
-  prompt.close();
-  if (answer.trim() !== database) throw new PlatformError("restore cancelled: the name did not match", "Nothing was changed.");
-}
-
 /**
  * Restores a chosen backup of a chosen database by running the restore-test CronJob's own pod
  * template as a one-off Job, with the backup and the mode overridden: the same scripts, images
@@ -59,7 +47,9 @@ export async function restoreDatabase(cluster: Cluster, request: RestoreRequest)
   if (!cronJob) {
     throw new PlatformError(`no restore-test CronJob for database ${request.database} in namespace ${request.namespace}`, "Check the database name (a key of the data module's `databases`) and that its backups are enabled.");
   }
-  if (request.mode === "in-place" && !request.yes) await confirmInPlace(request.database);
+  if (request.mode === "in-place" && !request.yes) {
+    await confirmByTyping(`This replaces the live database ${request.database} with the backup.`, request.database, `an in-place restore of ${request.database}`, "--yes");
+  }
 
   const overrides = { RESTORE_MODE: request.mode, ...(request.backup ? { BACKUP_ID: request.backup } : {}) };
   const podSpec = cronJob.spec.jobTemplate.spec.template.spec;

@@ -1,5 +1,6 @@
 import Table from "cli-table3";
 import pc from "picocolors";
+import type { PlannedResource } from "../plan.ts";
 import { changeLine, verdict, waiverNote, type PolicyReport } from "./model.ts";
 
 const statusLabel = { pass: pc.green("pass"), fail: pc.red("FAIL"), warn: pc.yellow("warn"), waived: pc.magenta("waived") };
@@ -19,4 +20,20 @@ export function renderConsole(report: PolicyReport): string {
   }
   lines.push(report.passed ? pc.green(verdict(report)) : pc.red(pc.bold(verdict(report))));
   return lines.join("\n");
+}
+
+const actionLabel: Record<string, string> = { create: pc.green("+ create"), update: pc.yellow("~ update"), replace: pc.magenta("± replace"), delete: pc.red("- destroy") };
+
+/** What an apply would do, destroys first: the part a reviewer must not miss. */
+export function renderChanges(resources: PlannedResource[]): string {
+  const changes = resources
+    .map((resource) => {
+      const { actions } = resource;
+      const kind = actions.includes("create") && actions.includes("delete") ? "replace" : actions.includes("delete") ? "delete" : actions.includes("create") ? "create" : actions.includes("update") ? "update" : undefined;
+      return kind ? { kind, address: resource.address } : undefined;
+    })
+    .filter((change): change is { kind: string; address: string } => change !== undefined)
+    .sort((a, b) => ["delete", "replace", "update", "create"].indexOf(a.kind) - ["delete", "replace", "update", "create"].indexOf(b.kind) || a.address.localeCompare(b.address));
+  if (changes.length === 0) return "no changes";
+  return changes.map((change) => `  ${actionLabel[change.kind]} ${change.address}`).join("\n");
 }

@@ -5,7 +5,7 @@ import { renderMarkdown } from "./markdown.ts";
 import type { PolicyReport } from "./model.ts";
 import { renderSarif } from "./sarif.ts";
 
-export { renderConsole } from "./console.ts";
+export { renderChanges, renderConsole } from "./console.ts";
 export { buildReport, verdict, type PolicyReport } from "./model.ts";
 
 export interface WrittenReports {

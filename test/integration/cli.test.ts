@@ -1,28 +1,12 @@
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../../harness/paths.ts";
+import { addBitnamiWorkload, editableTree, platform } from "../support/tree.ts";
 
 // `make plan` end to end, as a user runs it: a separate process, its exit code and its output.
-async function platformPlan(args: string[], env: Record<string, string> = {}) {
-  return execa(join(repoRoot, "node_modules/.bin/tsx"), [join(repoRoot, "harness/cli.ts"), "plan", ...args], {
-    cwd: repoRoot,
-    env: { NO_COLOR: "1", PLATFORM_CLUSTER: "local", ...env },
-    reject: false,
-    all: true,
-  });
-}
-
-/** A copy of environments/ and modules/ that a test may break without touching the repo. */
-async function editableTree(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), "platform-tree-"));
-  await cp(join(repoRoot, "environments"), join(root, "environments"), { recursive: true, filter: (src) => !src.includes(".terraform") });
-  await cp(join(repoRoot, "modules"), join(root, "modules"), { recursive: true, filter: (src) => !src.includes(".terraform") });
-  return root;
-}
+const platformPlan = (args: string[], env: Record<string, string> = {}) => platform(["plan", ...args], env);
 
 describe("platform plan (make plan)", () => {
   let reports: string;
@@ -37,33 +21,12 @@ describe("platform plan (make plan)", () => {
     expect(result.all).toContain("Policy report: local");
     expect(result.all).toMatch(/gate passed: \d+ rules/);
     for (const file of ["policy-report.md", "policy-report.json", "policy-report.junit.xml"]) expect(existsSync(join(reports, "local", file))).toBe(true);
-    expect(JSON.parse(await readFile(join(reports, "local", "policy-report.json"), "utf8"))).toMatchObject({ environment: "local", passed: true, changes: { create: 9 } });
+    expect(JSON.parse(await readFile(join(reports, "local", "policy-report.json"), "utf8"))).toMatchObject({ environment: "local", passed: true, changes: { create: 48 } });
   });
 
   it("fails the gate, naming the rule, when a workload uses a Bitnami image", async () => {
     const tree = await editableTree();
-    await writeFile(
-      join(tree, "environments/local/cache.tf"),
-      `resource "kubernetes_deployment_v1" "cache" {
-  metadata {
-    name      = "cache"
-    namespace = "data"
-  }
-  spec {
-    selector { match_labels = { app = "cache" } }
-    template {
-      metadata { labels = { app = "cache" } }
-      spec {
-        container {
-          name  = "redis"
-          image = "docker.io/bitnami/redis:7.4"
-        }
-      }
-    }
-  }
-}
-`,
-    );
+    await addBitnamiWorkload(tree);
     const result = await platformPlan(["--reports", reports], { PLATFORM_ENVIRONMENTS_DIR: join(tree, "environments") });
     expect(result.exitCode).toBe(1);
     expect(result.all).toMatch(/no-bitnami\s.*FAIL/);
