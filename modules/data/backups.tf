@@ -28,25 +28,105 @@ resource "kubernetes_secret_v1" "backup_credentials" {
   )
 }
 
-resource "kubernetes_cron_job_v1" "backup" {
-  for_each = local.backed_up
+# The two kinds of step a job runs, and the jobs built from them. A database step runs in the
+# engine's own image, so pg_dump / mariadb-dump match the server, as the database user with the
+# client settings the scripts expect; an rclone step moves files between /work and Spaces as
+# nobody, with the bucket's settings and the backup credentials.
+locals {
+  database_step = { for engine, settings in local.engines : engine => {
+    image = settings.image
+    uid   = local.database_uid
+    # No group of its own: the pod's, the database group.
+    gid        = null
+    env        = settings.client_env
+    secret_env = tomap(settings.client_secret_env)
+    requests   = { cpu = "100m", memory = "128Mi" }
+    limits     = { memory = "512Mi" }
+  } }
+
+  rclone_step = {
+    image      = local.images.rclone
+    uid        = local.rclone_uid
+    gid        = local.rclone_uid
+    env        = merge(local.spaces_env, local.rclone_env)
+    secret_env = tomap(local.rclone_secret_env)
+    requests   = { cpu = "50m", memory = "64Mi" }
+    limits     = { memory = "256Mi" }
+  }
+
+  # Where every step reads the scripts and shares its files with the other step.
+  step_volume_mounts = [
+    { name = "work", mount_path = "/work", read_only = null },
+    { name = "tmp", mount_path = "/tmp", read_only = null },
+    { name = "scripts", mount_path = "/scripts", read_only = true },
+  ]
+
+  # Per backed-up database and kind: the schedule and the two steps. first is the init
+  # container, second the container that runs once it has succeeded.
+  job_kinds = { for name, db in local.backed_up : name => {
+    backup = {
+      schedule = var.backup_schedule
+      # 1. Dump in the database's own image.
+      first = merge(local.database_step[db.engine], {
+        name    = "dump"
+        command = [local.engines[db.engine].dump_script]
+        env     = tomap(merge(local.database_step[db.engine].env, { DB_NAME = name, WORK_DIR = "/work" }))
+      })
+      # 2. Upload with rclone, verify, then move the latest pointer.
+      second = merge(local.rclone_step, {
+        name    = "upload"
+        command = ["/scripts/upload.sh"]
+        env     = tomap(merge(local.rclone_step.env, { BACKUP_REMOTE = local.backup_remote[name], WORK_DIR = "/work", DB_NAME = name }))
+      })
+    }
+    "restore-test" = {
+      schedule = var.restore_test_schedule
+      # 1. Fetch the latest backup and check it against its manifest's checksums.
+      first = merge(local.rclone_step, {
+        name    = "fetch"
+        command = ["/scripts/fetch.sh"]
+        env     = tomap(merge(local.rclone_step.env, { BACKUP_REMOTE = local.backup_remote[name], WORK_DIR = "/work", DB_NAME = name }))
+      })
+      # 2. Restore into a scratch database on the live server, compare row counts, drop it.
+      second = merge(local.database_step[db.engine], {
+        name    = "restore-check"
+        command = [local.engines[db.engine].restore_script]
+        env     = tomap(merge(local.database_step[db.engine].env, { DB_NAME = name, WORK_DIR = "/work", RESTORE_MODE = "scratch" }))
+      })
+    }
+  } }
+
+  # Every CronJob, keyed "<database>/<kind>", with the labels it, its Jobs and their pods carry.
+  scheduled_jobs = merge([for name, kinds in local.job_kinds : { for kind, job in kinds : "${name}/${kind}" => merge(job, {
+    database = name
+    k8s_name = local.backed_up[name].k8s_name
+    server   = local.backed_up[name].server
+    engine   = local.backed_up[name].engine
+    kind     = kind
+    labels = merge(local.common_labels, {
+      "app.kubernetes.io/name"      = "${local.backed_up[name].server}-${kind}"
+      "app.kubernetes.io/component" = kind
+      "platform/job"                = kind
+      "platform/backup-of"          = local.backed_up[name].server
+      "platform/database"           = name
+    })
+  }) }]...)
+}
+
+resource "kubernetes_cron_job_v1" "job" {
+  for_each = local.scheduled_jobs
 
   metadata {
-    name      = "${each.value.k8s_name}-backup"
+    name      = "${each.value.k8s_name}-${each.value.kind}"
     namespace = var.namespace
-    labels = merge(local.common_labels, {
-      "app.kubernetes.io/name"      = "${each.value.server}-backup"
-      "app.kubernetes.io/component" = "backup"
-      "platform/job"                = "backup"
-      "platform/backup-of"          = each.value.server
-      "platform/database"           = each.key
-    })
+    labels    = each.value.labels
   }
 
   spec {
-    schedule = var.backup_schedule
+    schedule = each.value.schedule
     timezone = "Etc/UTC"
-    # One dump at a time per database; a run missed by more than an hour waits for the next night.
+    # One run at a time per database and kind; a run missed by more than an hour waits for the
+    # next one.
     concurrency_policy            = "Forbid"
     starting_deadline_seconds     = 3600
     successful_jobs_history_limit = 3
@@ -54,13 +134,7 @@ resource "kubernetes_cron_job_v1" "backup" {
 
     job_template {
       metadata {
-        labels = merge(local.common_labels, {
-          "app.kubernetes.io/name"      = "${each.value.server}-backup"
-          "app.kubernetes.io/component" = "backup"
-          "platform/job"                = "backup"
-          "platform/backup-of"          = each.value.server
-          "platform/database"           = each.key
-        })
+        labels = each.value.labels
       }
 
       spec {
@@ -70,12 +144,7 @@ resource "kubernetes_cron_job_v1" "backup" {
 
         template {
           metadata {
-            labels = merge(local.common_labels, {
-              "app.kubernetes.io/name"      = "${each.value.server}-backup"
-              "app.kubernetes.io/component" = "backup"
-              "platform/job"                = "backup"
-              "platform/backup-of"          = each.value.server
-              "platform/database"           = each.key
+            labels = merge(each.value.labels, {
               # Lets the pod through the server's NetworkPolicy.
               "platform/database-client" = each.value.server
             })
@@ -90,30 +159,21 @@ resource "kubernetes_cron_job_v1" "backup" {
               run_as_non_root = true
               run_as_user     = local.database_uid
               run_as_group    = local.database_uid
-              # The dump (uid 999) and the upload (uid 65534) share /work through this group.
+              # The database step (uid 999) and the rclone step (uid 65534) share /work through
+              # this group.
               fs_group = local.database_uid
               seccomp_profile {
                 type = "RuntimeDefault"
               }
             }
 
-            # 1. Dump in the database's own image, so pg_dump / mariadb-dump match the server.
             init_container {
-              name    = "dump"
-              image   = local.engines[each.value.engine].image
-              command = [local.engines[each.value.engine].dump_script]
-
-              env {
-                name  = "DB_NAME"
-                value = each.key
-              }
-              env {
-                name  = "WORK_DIR"
-                value = "/work"
-              }
+              name    = each.value.first.name
+              image   = each.value.first.image
+              command = each.value.first.command
 
               dynamic "env" {
-                for_each = local.engines[each.value.engine].client_env
+                for_each = each.value.first.env
                 content {
                   name  = env.key
                   value = env.value
@@ -121,7 +181,7 @@ resource "kubernetes_cron_job_v1" "backup" {
               }
 
               dynamic "env" {
-                for_each = local.engines[each.value.engine].client_secret_env
+                for_each = each.value.first.secret_env
                 content {
                   name = env.key
                   value_from {
@@ -134,13 +194,14 @@ resource "kubernetes_cron_job_v1" "backup" {
               }
 
               resources {
-                requests = { cpu = "100m", memory = "128Mi" }
-                limits   = { memory = "512Mi" }
+                requests = each.value.first.requests
+                limits   = each.value.first.limits
               }
 
               security_context {
                 run_as_non_root            = true
-                run_as_user                = local.database_uid
+                run_as_user                = each.value.first.uid
+                run_as_group               = each.value.first.gid
                 allow_privilege_escalation = false
                 privileged                 = false
                 read_only_root_filesystem  = true
@@ -152,42 +213,23 @@ resource "kubernetes_cron_job_v1" "backup" {
                 }
               }
 
-              volume_mount {
-                name       = "work"
-                mount_path = "/work"
-              }
-              volume_mount {
-                name       = "tmp"
-                mount_path = "/tmp"
-              }
-              volume_mount {
-                name       = "scripts"
-                mount_path = "/scripts"
-                read_only  = true
+              dynamic "volume_mount" {
+                for_each = local.step_volume_mounts
+                content {
+                  name       = volume_mount.value.name
+                  mount_path = volume_mount.value.mount_path
+                  read_only  = volume_mount.value.read_only
+                }
               }
             }
 
-            # 2. Upload with rclone, verify, then move the latest pointer.
             container {
-              name    = "upload"
-              image   = local.images.rclone
-              command = ["/scripts/upload.sh"]
-
-              env {
-                name  = "BACKUP_REMOTE"
-                value = local.backup_remote[each.key]
-              }
-              env {
-                name  = "WORK_DIR"
-                value = "/work"
-              }
-              env {
-                name  = "DB_NAME"
-                value = each.key
-              }
+              name    = each.value.second.name
+              image   = each.value.second.image
+              command = each.value.second.command
 
               dynamic "env" {
-                for_each = merge(local.spaces_env, local.rclone_env)
+                for_each = each.value.second.env
                 content {
                   name  = env.key
                   value = env.value
@@ -195,12 +237,12 @@ resource "kubernetes_cron_job_v1" "backup" {
               }
 
               dynamic "env" {
-                for_each = local.rclone_secret_env
+                for_each = each.value.second.secret_env
                 content {
                   name = env.key
                   value_from {
                     secret_key_ref {
-                      name = kubernetes_secret_v1.backup_credentials[0].metadata[0].name
+                      name = env.value.secret
                       key  = env.value.key
                     }
                   }
@@ -208,14 +250,14 @@ resource "kubernetes_cron_job_v1" "backup" {
               }
 
               resources {
-                requests = { cpu = "50m", memory = "64Mi" }
-                limits   = { memory = "256Mi" }
+                requests = each.value.second.requests
+                limits   = each.value.second.limits
               }
 
               security_context {
                 run_as_non_root            = true
-                run_as_user                = local.rclone_uid
-                run_as_group               = local.rclone_uid
+                run_as_user                = each.value.second.uid
+                run_as_group               = each.value.second.gid
                 allow_privilege_escalation = false
                 privileged                 = false
                 read_only_root_filesystem  = true
@@ -227,18 +269,13 @@ resource "kubernetes_cron_job_v1" "backup" {
                 }
               }
 
-              volume_mount {
-                name       = "work"
-                mount_path = "/work"
-              }
-              volume_mount {
-                name       = "tmp"
-                mount_path = "/tmp"
-              }
-              volume_mount {
-                name       = "scripts"
-                mount_path = "/scripts"
-                read_only  = true
+              dynamic "volume_mount" {
+                for_each = local.step_volume_mounts
+                content {
+                  name       = volume_mount.value.name
+                  mount_path = volume_mount.value.mount_path
+                  read_only  = volume_mount.value.read_only
+                }
               }
             }
 
@@ -265,245 +302,7 @@ resource "kubernetes_cron_job_v1" "backup" {
     }
   }
 
-  depends_on = [kubernetes_secret_v1.superuser]
-}
-
-resource "kubernetes_cron_job_v1" "restore_test" {
-  for_each = local.backed_up
-
-  metadata {
-    name      = "${each.value.k8s_name}-restore-test"
-    namespace = var.namespace
-    labels = merge(local.common_labels, {
-      "app.kubernetes.io/name"      = "${each.value.server}-restore-test"
-      "app.kubernetes.io/component" = "restore-test"
-      "platform/job"                = "restore-test"
-      "platform/backup-of"          = each.value.server
-      "platform/database"           = each.key
-    })
-  }
-
-  spec {
-    schedule                      = var.restore_test_schedule
-    timezone                      = "Etc/UTC"
-    concurrency_policy            = "Forbid"
-    starting_deadline_seconds     = 3600
-    successful_jobs_history_limit = 3
-    failed_jobs_history_limit     = 3
-
-    job_template {
-      metadata {
-        labels = merge(local.common_labels, {
-          "app.kubernetes.io/name"      = "${each.value.server}-restore-test"
-          "app.kubernetes.io/component" = "restore-test"
-          "platform/job"                = "restore-test"
-          "platform/backup-of"          = each.value.server
-          "platform/database"           = each.key
-        })
-      }
-
-      spec {
-        backoff_limit           = 1
-        active_deadline_seconds = 7200
-
-        template {
-          metadata {
-            labels = merge(local.common_labels, {
-              "app.kubernetes.io/name"      = "${each.value.server}-restore-test"
-              "app.kubernetes.io/component" = "restore-test"
-              "platform/job"                = "restore-test"
-              "platform/backup-of"          = each.value.server
-              "platform/database"           = each.key
-              "platform/database-client"    = each.value.server
-            })
-          }
-
-          spec {
-            restart_policy                  = "Never"
-            automount_service_account_token = false
-            enable_service_links            = false
-
-            security_context {
-              run_as_non_root = true
-              run_as_user     = local.database_uid
-              run_as_group    = local.database_uid
-              fs_group        = local.database_uid
-              seccomp_profile {
-                type = "RuntimeDefault"
-              }
-            }
-
-            # 1. Fetch the latest backup and check it against its manifest's checksums.
-            init_container {
-              name    = "fetch"
-              image   = local.images.rclone
-              command = ["/scripts/fetch.sh"]
-
-              env {
-                name  = "BACKUP_REMOTE"
-                value = local.backup_remote[each.key]
-              }
-              env {
-                name  = "WORK_DIR"
-                value = "/work"
-              }
-              env {
-                name  = "DB_NAME"
-                value = each.key
-              }
-
-              dynamic "env" {
-                for_each = merge(local.spaces_env, local.rclone_env)
-                content {
-                  name  = env.key
-                  value = env.value
-                }
-              }
-
-              dynamic "env" {
-                for_each = local.rclone_secret_env
-                content {
-                  name = env.key
-                  value_from {
-                    secret_key_ref {
-                      name = kubernetes_secret_v1.backup_credentials[0].metadata[0].name
-                      key  = env.value.key
-                    }
-                  }
-                }
-              }
-
-              resources {
-                requests = { cpu = "50m", memory = "64Mi" }
-                limits   = { memory = "256Mi" }
-              }
-
-              security_context {
-                run_as_non_root            = true
-                run_as_user                = local.rclone_uid
-                run_as_group               = local.rclone_uid
-                allow_privilege_escalation = false
-                privileged                 = false
-                read_only_root_filesystem  = true
-                capabilities {
-                  drop = ["ALL"]
-                }
-                seccomp_profile {
-                  type = "RuntimeDefault"
-                }
-              }
-
-              volume_mount {
-                name       = "work"
-                mount_path = "/work"
-              }
-              volume_mount {
-                name       = "tmp"
-                mount_path = "/tmp"
-              }
-              volume_mount {
-                name       = "scripts"
-                mount_path = "/scripts"
-                read_only  = true
-              }
-            }
-
-            # 2. Restore into a scratch database on the live server, compare row counts, drop it.
-            container {
-              name    = "restore-check"
-              image   = local.engines[each.value.engine].image
-              command = [local.engines[each.value.engine].restore_script]
-
-              env {
-                name  = "DB_NAME"
-                value = each.key
-              }
-              env {
-                name  = "WORK_DIR"
-                value = "/work"
-              }
-              env {
-                name  = "RESTORE_MODE"
-                value = "scratch"
-              }
-
-              dynamic "env" {
-                for_each = local.engines[each.value.engine].client_env
-                content {
-                  name  = env.key
-                  value = env.value
-                }
-              }
-
-              dynamic "env" {
-                for_each = local.engines[each.value.engine].client_secret_env
-                content {
-                  name = env.key
-                  value_from {
-                    secret_key_ref {
-                      name = env.value.secret
-                      key  = env.value.key
-                    }
-                  }
-                }
-              }
-
-              resources {
-                requests = { cpu = "100m", memory = "128Mi" }
-                limits   = { memory = "512Mi" }
-              }
-
-              security_context {
-                run_as_non_root            = true
-                run_as_user                = local.database_uid
-                allow_privilege_escalation = false
-                privileged                 = false
-                read_only_root_filesystem  = true
-                capabilities {
-                  drop = ["ALL"]
-                }
-                seccomp_profile {
-                  type = "RuntimeDefault"
-                }
-              }
-
-              volume_mount {
-                name       = "work"
-                mount_path = "/work"
-              }
-              volume_mount {
-                name       = "tmp"
-                mount_path = "/tmp"
-              }
-              volume_mount {
-                name       = "scripts"
-                mount_path = "/scripts"
-                read_only  = true
-              }
-            }
-
-            volume {
-              name = "work"
-              empty_dir {}
-            }
-            volume {
-              name = "tmp"
-              empty_dir {
-                size_limit = "64Mi"
-              }
-            }
-            volume {
-              name = "scripts"
-              config_map {
-                name         = kubernetes_config_map_v1.scripts[0].metadata[0].name
-                default_mode = "0555"
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-
-  depends_on = [kubernetes_secret_v1.superuser]
+  # The steps name their Secrets (the superuser's, the backup credentials) as literals: both
+  # must exist before a pod starts.
+  depends_on = [kubernetes_secret_v1.superuser, kubernetes_secret_v1.backup_credentials]
 }

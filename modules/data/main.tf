@@ -40,7 +40,9 @@ locals {
       url_scheme   = "postgresql"
       storage_size = var.postgres_storage_size
       data_path    = "/var/lib/postgresql/data"
-      superuser    = "postgres"
+      # The volume's root: PGDATA below names the subfolder initdb fills.
+      data_sub_path = null
+      superuser     = "postgres"
       # Sized for a small node: 128MB of shared buffers and the default connection limit.
       args = ["-c", "shared_buffers=128MB", "-c", "max_connections=100"]
       # initdb refuses a non-empty directory, and an ext4 volume's root holds lost+found.
@@ -76,7 +78,9 @@ locals {
       url_scheme   = "mysql"
       storage_size = var.mariadb_storage_size
       data_path    = "/var/lib/mysql"
-      superuser    = "root"
+      # A subfolder of the volume: at its root, ext4's lost+found would show up as a database.
+      data_sub_path = "data"
+      superuser     = "root"
       # Sized for a small node: the buffer pool is most of MariaDB's memory.
       args       = ["--innodb-buffer-pool-size=128M", "--max-connections=100"]
       server_env = {}

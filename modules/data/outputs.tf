@@ -39,12 +39,12 @@ output "superuser_secrets" {
 
 output "backup_cron_jobs" {
   description = "Per database: the name of its backup CronJob in the data namespace."
-  value       = { for name, job in kubernetes_cron_job_v1.backup : name => job.metadata[0].name }
+  value       = { for name in keys(local.backed_up) : name => kubernetes_cron_job_v1.job["${name}/backup"].metadata[0].name }
 }
 
 output "restore_test_cron_jobs" {
   description = "Per database: the name of its restore-test CronJob in the data namespace."
-  value       = { for name, job in kubernetes_cron_job_v1.restore_test : name => job.metadata[0].name }
+  value       = { for name in keys(local.backed_up) : name => kubernetes_cron_job_v1.job["${name}/restore-test"].metadata[0].name }
 }
 
 output "backup_remotes" {

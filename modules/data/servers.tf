@@ -202,6 +202,7 @@ resource "kubernetes_stateful_set_v1" "server" {
           volume_mount {
             name       = "data"
             mount_path = each.value.data_path
+            sub_path   = each.value.data_sub_path
           }
         }
       }

@@ -50,8 +50,8 @@ describe("environments/local on a real local control plane", () => {
       expect.arrayContaining([
         'module.data.kubernetes_stateful_set_v1.server["postgresql"]',
         'module.data.kubernetes_stateful_set_v1.server["mariadb"]',
-        'module.data.kubernetes_cron_job_v1.backup["n8n"]',
-        'module.data.kubernetes_cron_job_v1.restore_test["wordpress"]',
+        'module.data.kubernetes_cron_job_v1.job["n8n/backup"]',
+        'module.data.kubernetes_cron_job_v1.job["wordpress/restore-test"]',
         'module.data.kubernetes_secret_v1.connection["n8n"]',
         "module.data.kubernetes_deployment_v1.valkey[0]",
       ]),

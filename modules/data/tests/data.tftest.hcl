@@ -80,6 +80,11 @@ run "database_servers_are_statefulsets_on_retained_block_storage" {
   }
 
   assert {
+    condition     = kubernetes_stateful_set_v1.server["mariadb"].spec[0].template[0].spec[0].container[0].volume_mount[0].mount_path == "/var/lib/mysql" && kubernetes_stateful_set_v1.server["mariadb"].spec[0].template[0].spec[0].container[0].volume_mount[0].sub_path == "data"
+    error_message = "MariaDB's data lives in a subfolder of the volume, where ext4's lost+found does not show up as a database."
+  }
+
+  assert {
     condition     = contains(kubernetes_stateful_set_v1.server["postgresql"].spec[0].template[0].spec[0].container[0].args, "shared_buffers=128MB") && contains(kubernetes_stateful_set_v1.server["mariadb"].spec[0].template[0].spec[0].container[0].args, "--innodb-buffer-pool-size=128M")
     error_message = "Memory settings sized for small nodes."
   }
@@ -176,83 +181,86 @@ run "every_database_is_backed_up_to_spaces_and_restore_tested" {
   command = apply
 
   assert {
-    condition     = toset(keys(kubernetes_cron_job_v1.backup)) == toset(["n8n", "wordpress"]) && toset(keys(kubernetes_cron_job_v1.restore_test)) == toset(["n8n", "wordpress"])
+    condition     = toset(keys(kubernetes_cron_job_v1.job)) == toset(["n8n/backup", "n8n/restore-test", "wordpress/backup", "wordpress/restore-test"])
     error_message = "One backup and one restore-test CronJob per database."
   }
 
   assert {
-    condition     = kubernetes_cron_job_v1.backup["n8n"].metadata[0].labels["platform/job"] == "backup" && kubernetes_cron_job_v1.backup["n8n"].metadata[0].labels["platform/backup-of"] == "postgres" && kubernetes_cron_job_v1.backup["n8n"].metadata[0].labels["platform/database"] == "n8n"
+    condition     = kubernetes_cron_job_v1.job["n8n/backup"].metadata[0].labels["platform/job"] == "backup" && kubernetes_cron_job_v1.job["n8n/backup"].metadata[0].labels["platform/backup-of"] == "postgres" && kubernetes_cron_job_v1.job["n8n/backup"].metadata[0].labels["platform/database"] == "n8n"
     error_message = "Backup CronJobs are labelled platform/job=backup, platform/backup-of=<StatefulSet>, platform/database=<db>."
   }
 
   assert {
-    condition     = kubernetes_cron_job_v1.restore_test["wordpress"].metadata[0].labels["platform/job"] == "restore-test" && kubernetes_cron_job_v1.restore_test["wordpress"].metadata[0].labels["platform/backup-of"] == "mariadb"
+    condition     = kubernetes_cron_job_v1.job["wordpress/restore-test"].metadata[0].labels["platform/job"] == "restore-test" && kubernetes_cron_job_v1.job["wordpress/restore-test"].metadata[0].labels["platform/backup-of"] == "mariadb"
     error_message = "Restore-test CronJobs are labelled platform/job=restore-test and platform/backup-of=<StatefulSet>."
   }
 
   assert {
-    condition = alltrue([for job in kubernetes_cron_job_v1.backup :
+    condition = alltrue([for key, job in kubernetes_cron_job_v1.job :
       { for e in job.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["S3_BUCKET"] == "acme-db-backups" &&
       { for e in job.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["S3_ENDPOINT"] == "https://fra1.digitaloceanspaces.com"
+      if endswith(key, "/backup")
     ])
     error_message = "The upload container sets S3_BUCKET and S3_ENDPOINT as literals (the stateful-backed-up policy reads them)."
   }
 
   assert {
-    condition     = { for e in kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["BACKUP_REMOTE"] == "backups:acme-db-backups/postgresql/n8n"
+    condition     = { for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["BACKUP_REMOTE"] == "backups:acme-db-backups/postgresql/n8n"
     error_message = "Backups go to backups:<bucket>/<engine>/<db>."
   }
 
   assert {
     condition = (
-      kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].image == "postgres:17.6" &&
-      kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].command == tolist(["/scripts/pg-dump.sh"]) &&
-      kubernetes_cron_job_v1.backup["wordpress"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].command == tolist(["/scripts/mariadb-dump.sh"]) &&
-      kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].image == "rclone/rclone:1.71.0" &&
-      kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command == tolist(["/scripts/upload.sh"])
+      kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].image == "postgres:17.6" &&
+      kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].command == tolist(["/scripts/pg-dump.sh"]) &&
+      kubernetes_cron_job_v1.job["wordpress/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].command == tolist(["/scripts/mariadb-dump.sh"]) &&
+      kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].image == "rclone/rclone:1.71.0" &&
+      kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command == tolist(["/scripts/upload.sh"])
     )
     error_message = "The dump runs in the database image, the upload in the pinned rclone image."
   }
 
   assert {
     condition = (
-      kubernetes_cron_job_v1.restore_test["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].image == "rclone/rclone:1.71.0" &&
-      kubernetes_cron_job_v1.restore_test["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].command == tolist(["/scripts/fetch.sh"]) &&
-      kubernetes_cron_job_v1.restore_test["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command == tolist(["/scripts/pg-restore-check.sh"]) &&
-      kubernetes_cron_job_v1.restore_test["wordpress"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].image == "mariadb:11.4.8" &&
-      { for e in kubernetes_cron_job_v1.restore_test["wordpress"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["RESTORE_MODE"] == "scratch"
+      kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].image == "rclone/rclone:1.71.0" &&
+      kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].command == tolist(["/scripts/fetch.sh"]) &&
+      kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command == tolist(["/scripts/pg-restore-check.sh"]) &&
+      kubernetes_cron_job_v1.job["wordpress/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].image == "mariadb:11.4.8" &&
+      { for e in kubernetes_cron_job_v1.job["wordpress/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["RESTORE_MODE"] == "scratch"
     )
     error_message = "The restore test fetches with rclone, then restores into a scratch database with the database image."
   }
 
   assert {
-    condition = alltrue([for job in kubernetes_cron_job_v1.backup :
+    condition = alltrue([for key, job in kubernetes_cron_job_v1.job :
       job.spec[0].schedule == "15 3 * * *" && job.spec[0].concurrency_policy == "Forbid" &&
       job.spec[0].job_template[0].spec[0].backoff_limit == 1 &&
       job.spec[0].job_template[0].spec[0].template[0].spec[0].restart_policy == "Never"
+      if endswith(key, "/backup")
     ])
     error_message = "Nightly at 03:15, never concurrent, one retry, no in-pod restarts."
   }
 
   assert {
-    condition = alltrue([for job in kubernetes_cron_job_v1.backup :
+    condition = alltrue([for key, job in kubernetes_cron_job_v1.job :
       job.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].security_context[0].run_as_user == "65534" &&
       job.spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].security_context[0].run_as_user == "999" &&
       job.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].security_context[0].run_as_non_root == true
+      if endswith(key, "/backup")
     ])
     error_message = "rclone runs as nobody, the dump as the database user."
   }
 
   assert {
     condition = (
-      one([for e in kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "RCLONE_CONFIG_BACKUPS_SECRET_ACCESS_KEY"]) == "backup-credentials" &&
-      one([for e in kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "PGPASSWORD"]) == "postgres-superuser"
+      one([for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "RCLONE_CONFIG_BACKUPS_SECRET_ACCESS_KEY"]) == "backup-credentials" &&
+      one([for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "PGPASSWORD"]) == "postgres-superuser"
     )
     error_message = "Credentials reach the containers through secret_key_ref."
   }
 
   assert {
-    condition     = length([for e in kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e if startswith(e.name, "RCLONE_CONFIG_ENCRYPTED_")]) == 0
+    condition     = length([for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e if startswith(e.name, "RCLONE_CONFIG_ENCRYPTED_")]) == 0
     error_message = "No crypt remote without an encryption passphrase."
   }
 
@@ -299,7 +307,7 @@ run "a_loopback_test_endpoint_opens_its_own_port" {
   }
 
   assert {
-    condition     = { for e in kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["S3_ENDPOINT"] == "http://127.0.0.1:7070"
+    condition     = { for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["S3_ENDPOINT"] == "http://127.0.0.1:7070"
     error_message = "S3_ENDPOINT follows backup_endpoint."
   }
 }
@@ -312,21 +320,21 @@ run "encryption_wraps_the_bucket_in_a_crypt_remote" {
   }
 
   assert {
-    condition     = { for e in kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["BACKUP_REMOTE"] == "encrypted:postgresql/n8n"
+    condition     = { for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["BACKUP_REMOTE"] == "encrypted:postgresql/n8n"
     error_message = "With a passphrase, backups go through the encrypted: remote."
   }
 
   assert {
     condition = (
-      { for e in kubernetes_cron_job_v1.restore_test["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.name => e.value }["RCLONE_CONFIG_ENCRYPTED_TYPE"] == "crypt" &&
-      { for e in kubernetes_cron_job_v1.restore_test["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.name => e.value }["RCLONE_CONFIG_ENCRYPTED_REMOTE"] == "backups:acme-db-backups" &&
-      one([for e in kubernetes_cron_job_v1.restore_test["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.value_from[0].secret_key_ref[0].key if e.name == "RCLONE_CONFIG_ENCRYPTED_PASSWORD"]) == "crypt-password"
+      { for e in kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.name => e.value }["RCLONE_CONFIG_ENCRYPTED_TYPE"] == "crypt" &&
+      { for e in kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.name => e.value }["RCLONE_CONFIG_ENCRYPTED_REMOTE"] == "backups:acme-db-backups" &&
+      one([for e in kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.value_from[0].secret_key_ref[0].key if e.name == "RCLONE_CONFIG_ENCRYPTED_PASSWORD"]) == "crypt-password"
     )
     error_message = "The crypt remote wraps backups:<bucket>, its password read from the backup Secret."
   }
 
   assert {
-    condition     = { for e in kubernetes_cron_job_v1.backup["n8n"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["S3_BUCKET"] == "acme-db-backups"
+    condition     = { for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["S3_BUCKET"] == "acme-db-backups"
     error_message = "S3_BUCKET still names the bucket."
   }
 }
@@ -345,7 +353,7 @@ run "postgres_off_leaves_nothing_of_postgres" {
   }
 
   assert {
-    condition     = keys(kubernetes_cron_job_v1.backup) == ["wordpress"] && keys(kubernetes_network_policy_v1.server_ingress) == ["mariadb"] && keys(kubernetes_network_policy_v1.client_egress) == ["mariadb"]
+    condition     = keys(kubernetes_cron_job_v1.job) == ["wordpress/backup", "wordpress/restore-test"] && keys(kubernetes_network_policy_v1.server_ingress) == ["mariadb"] && keys(kubernetes_network_policy_v1.client_egress) == ["mariadb"]
     error_message = "Only MariaDB's backups and NetworkPolicies remain."
   }
 
@@ -364,7 +372,7 @@ run "mariadb_off_leaves_nothing_of_mariadb" {
   }
 
   assert {
-    condition     = keys(kubernetes_stateful_set_v1.server) == ["postgresql"] && keys(kubernetes_secret_v1.superuser) == ["postgresql"] && keys(kubernetes_cron_job_v1.restore_test) == ["n8n"]
+    condition     = keys(kubernetes_stateful_set_v1.server) == ["postgresql"] && keys(kubernetes_secret_v1.superuser) == ["postgresql"] && keys(kubernetes_cron_job_v1.job) == ["n8n/backup", "n8n/restore-test"]
     error_message = "No MariaDB server, Secret or jobs while it is off."
   }
 
@@ -386,7 +394,7 @@ run "everything_off_renders_nothing" {
   }
 
   assert {
-    condition     = length(kubernetes_stateful_set_v1.server) + length(kubernetes_deployment_v1.valkey) + length(kubernetes_secret_v1.valkey_connection) + length(kubernetes_cron_job_v1.backup) + length(kubernetes_config_map_v1.scripts) + length(kubernetes_secret_v1.backup_credentials) + length(kubernetes_network_policy_v1.object_store_egress) == 0
+    condition     = length(kubernetes_stateful_set_v1.server) + length(kubernetes_deployment_v1.valkey) + length(kubernetes_secret_v1.valkey_connection) + length(kubernetes_cron_job_v1.job) + length(kubernetes_config_map_v1.scripts) + length(kubernetes_secret_v1.backup_credentials) + length(kubernetes_network_policy_v1.object_store_egress) == 0
     error_message = "With every toggle off the module creates nothing."
   }
 
