@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed ## install the harness's Node packages
 
-toolchain: deps ## build or find tofu, providers, opa, etcd, kube-apiserver, versitygw; Debian test packages (cached; cold ~20 min)
+toolchain: deps ## build or find tofu, providers, opa, etcd, kube-apiserver, versitygw; Debian test packages (cached; ~11 min cold on 2 cores)
 	$(PLATFORM) toolchain
 
 plan: deps ## plan ENV (default local) with the policy gate; CONTEXT=<kubeconfig context> to use your cluster

@@ -14,7 +14,7 @@ export interface LocalService {
  * Database servers refuse to run as root, and CI runs as root: there they run as the
  * packages' own service users, on folders those users own.
  */
-export async function serviceDir(prefix: string, serviceUser: string): Promise<{ dir: string; runAs: string[]; uid?: number; gid?: number; stop: (processes: Supervised[]) => Promise<void> }> {
+export async function serviceDir(prefix: string, serviceUser: string): Promise<{ dir: string; runAs: string[]; stop: (processes: Supervised[]) => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `doks-platform-${prefix}-`));
   const forget = removeOnExit(dir);
   const stop = async (processes: Supervised[]) => {
@@ -32,7 +32,7 @@ export async function serviceDir(prefix: string, serviceUser: string): Promise<{
   await chmod(dir, 0o755);
   await mkdir(join(dir, "data"));
   await chown(join(dir, "data"), uid, gid);
-  return { dir, runAs: ["runuser", "-u", serviceUser, "--"], uid, gid, stop };
+  return { dir, runAs: ["runuser", "-u", serviceUser, "--"], stop };
 }
 
 /** Runs a command as the service user when we are root (see serviceDir). */

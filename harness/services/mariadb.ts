@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { execa } from "execa";
 import { freePort, supervise, waitUntilReady, type Supervised } from "../processes.ts";
-import { asUser, findBinary, serviceDir, type LocalService } from "./common.ts";
+import { findBinary, serviceDir, type LocalService } from "./common.ts";
 
 export interface LocalMariaDB extends LocalService {
   env: { MARIADB_HOST: string; MARIADB_PORT: string; MARIADB_USER: string; MARIADB_PASSWORD: string };
