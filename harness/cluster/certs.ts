@@ -1,6 +1,6 @@
 // @peculiar/x509 uses decorators through tsyringe, which needs this polyfill loaded first.
 import "reflect-metadata";
-import { generateKeyPairSync, webcrypto } from "node:crypto";
+import { generateKeyPairSync, KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 
 x509.cryptoProvider.set(webcrypto as Crypto);
@@ -14,8 +14,7 @@ export interface Pem {
 }
 
 async function pemKey(keys: CryptoKeyPair): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey as webcrypto.CryptoKey));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END PRIVATE KEY-----\n`;
+  return KeyObject.from(keys.privateKey as webcrypto.CryptoKey).export({ type: "pkcs8", format: "pem" }).toString();
 }
 
 async function newKeys(): Promise<CryptoKeyPair> {
