@@ -9,7 +9,7 @@ ENV ?= local
 CONTEXT ?=
 PLATFORM := node_modules/.bin/tsx harness/cli.ts
 
-.PHONY: help deps toolchain plan apply test test-unit test-integration typecheck bench clean
+.PHONY: help deps toolchain plan apply test test-unit test-integration typecheck bench docs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ test: toolchain typecheck ## everything CI runs
 
 bench: toolchain ## policy evaluation speed vs conftest; prints `bench: <name> <value> <unit>` lines
 	$(PLATFORM) bench
+
+docs: deps ## regenerate the inputs/outputs tables in every module README
+	$(PLATFORM) docs
 
 clean: ## remove per-checkout scratch files and reports (the toolchain cache stays)
 	rm -rf .platform reports

@@ -8,6 +8,7 @@ import { runBackupBench } from "./bench-backup.ts";
 import { withCluster } from "./cluster/index.ts";
 import { environmentDir, openEnvironment, planAndCheck, type CheckedPlan, type EnvironmentRun } from "./environment.ts";
 import { confirmByTyping } from "./confirm.ts";
+import { moduleDocs } from "./docs.ts";
 import { PlatformError } from "./errors.ts";
 import { restoreDatabase } from "./restore.ts";
 import { reportsDir } from "./paths.ts";
@@ -113,6 +114,14 @@ program
         wait: true,
       });
     });
+  });
+
+program
+  .command("docs")
+  .description("write each module's inputs and outputs into its README (--check: fail when out of date)")
+  .option("--check", "only check")
+  .action(async (options: { check?: boolean }) => {
+    await moduleDocs({ check: Boolean(options.check) });
   });
 
 program
