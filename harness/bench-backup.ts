@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { figure } from "./bench.ts";
 import { repoRoot } from "./paths.ts";
 import { step } from "./progress.ts";
 import { startMariaDB } from "./services/mariadb.ts";
@@ -9,10 +10,6 @@ import { startPostgres } from "./services/postgres.ts";
 import { startS3 } from "./services/s3.ts";
 
 const scripts = join(repoRoot, "modules/data/scripts");
-
-function figure(name: string, value: number, unit: string): void {
-  console.log(`bench: ${name} ${Number(value.toPrecision(4))} ${unit}`);
-}
 
 async function seconds(work: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

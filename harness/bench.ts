@@ -14,7 +14,7 @@ import { detail, step } from "./progress.ts";
 import { ensurePlanToolchain, ensureTool } from "./toolchain/index.ts";
 
 /** One figure per line, `bench: <name> <value> <unit>`, for people and for scripts alike. */
-function figure(name: string, value: number, unit: string): void {
+export function figure(name: string, value: number, unit: string): void {
   console.log(`bench: ${name} ${Number(value.toPrecision(4))} ${unit}`);
 }
 

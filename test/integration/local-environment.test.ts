@@ -99,6 +99,10 @@ describe("environments/local on a real local control plane", () => {
     const state = await readFile(join(runDir, "terraform.tfstate"), "utf8");
     expect(JSON.parse(state)).toHaveProperty("encrypted_data");
     expect(state).not.toContain("platform/layer");
+    // An unencrypted saved plan is a zip archive; an encrypted one is an envelope around ciphertext.
+    const plan = await readFile(run.planFile);
+    expect(plan.subarray(0, 2).toString()).not.toBe("PK");
+    expect(JSON.parse(plan.toString())).toHaveProperty("encrypted_data");
   });
 
   it("plans zero changes right after the apply", async () => {

@@ -5,19 +5,23 @@ import { standaloneInput } from "../../harness/environment.ts";
 import { evaluate, loadRules, policyFolders } from "../../harness/policy/engine.ts";
 import { factsOf } from "../../harness/policy/facts.ts";
 import type { Rule } from "../../harness/policy/types.ts";
-import { ensurePlanToolchain, type Toolchain } from "../../harness/toolchain/index.ts";
+import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
 
 // Every policy folder proves itself: its passing fixture yields nothing from it, its failing
 // fixture yields exactly the expected resources. Fixtures are real plans, not hand-written JSON.
 const folders = [...policyFolders().rego, ...policyFolders().typescript].sort();
 
+// One compiled rule set for the whole file, as the harness loads it for a plan.
+let allRules: Rule[];
+beforeAll(async () => {
+  allRules = await loadRules((await ensurePlanToolchain()).opa);
+});
+
 describe.each(folders.map((folder) => [basename(folder), folder]))("policy %s", (id, folder) => {
-  let toolchain: Toolchain;
   let rule: Rule;
 
-  beforeAll(async () => {
-    toolchain = await ensurePlanToolchain();
-    rule = (await loadRules(toolchain.opa)).find((candidate) => candidate.id === id)!;
+  beforeAll(() => {
+    rule = allRules.find((candidate) => candidate.id === id)!;
   });
 
   it("has a README that says what, why and how to fix", () => {
@@ -40,10 +44,8 @@ describe.each(folders.map((folder) => [basename(folder), folder]))("policy %s", 
 
 describe("policy engine", () => {
   it("runs Rego (wasm) and TypeScript rules and yields one Finding shape", async () => {
-    const toolchain = await ensurePlanToolchain();
-    const all = await loadRules(toolchain.opa);
-    expect(new Set(all.map((rule) => rule.kind))).toEqual(new Set(["rego", "typescript"]));
-    const rules = all.filter((rule) => ["no-bitnami", "no-managed-database"].includes(rule.id));
+    expect(new Set(allRules.map((rule) => rule.kind))).toEqual(new Set(["rego", "typescript"]));
+    const rules = allRules.filter((rule) => ["no-bitnami", "no-managed-database"].includes(rule.id));
     const bitnami = await standaloneInput(join(folders.find((f) => f.endsWith("no-bitnami"))!, "fixtures/fail"));
     const managed = await standaloneInput(join(folders.find((f) => f.endsWith("no-managed-database"))!, "fixtures/fail"));
     const evaluation = await evaluate(rules, { ...bitnami, resources: [...bitnami.resources, ...managed.resources] });
@@ -54,10 +56,9 @@ describe("policy engine", () => {
   });
 
   it("passes the gate when nothing is found", async () => {
-    const rules = await loadRules((await ensurePlanToolchain()).opa);
-    const evaluation = await evaluate(rules, { environment: "fixture", variables: {}, resources: [], facts: factsOf([]), sources: [] });
+    const evaluation = await evaluate(allRules, { environment: "fixture", variables: {}, resources: [], facts: factsOf([]), sources: [] });
     expect(evaluation).toMatchObject({ passed: true, findings: [] });
-    expect(evaluation.outcomes).toHaveLength(rules.length);
+    expect(evaluation.outcomes).toHaveLength(allRules.length);
   });
 
   it("every policy folder holds exactly one rule and its fixtures", () => {

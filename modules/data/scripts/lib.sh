@@ -52,6 +52,35 @@ write_manifest() {
 JSON
 }
 
+# Backup and restore count rows with these definitions only, so the two counts compare like
+# for like. Each prints one statement per user table whose result row is "schema.table<TAB>n".
+
+# pg_count_statements DATABASE (libpq environment: PGHOST, PGUSER, ...)
+pg_count_statements() {
+  psql -X -q -v ON_ERROR_STOP=1 -d "$1" -At <<'SQL'
+SELECT format('SELECT %L || E''\t'' || count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+ORDER BY 1;
+SQL
+}
+
+# mariadb_count_statements SCHEMA LABEL: rows are labelled LABEL.table, so a restore into a
+# scratch database reports under the original database's name.
+mariadb_count_statements() {
+  mariadb_sql -e "SELECT CONCAT('SELECT ''', '$2', '.', table_name, ''', COUNT(*) FROM \`', table_schema, '\`.\`', table_name, '\`;')
+    FROM information_schema.tables WHERE table_schema = '$1' AND table_type = 'BASE TABLE' ORDER BY table_name"
+}
+
+# Credentials go through a 0600 option file, never the command line (visible in ps); the
+# caller removes $MARIADB_CNF when it exits.
+mariadb_client() {
+  MARIADB_CNF=$(mktemp)
+  chmod 600 "$MARIADB_CNF"
+  printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword=%s\n' "$MARIADB_HOST" "${MARIADB_PORT:-3306}" "$MARIADB_USER" "$MARIADB_PASSWORD" >"$MARIADB_CNF"
+}
+mariadb_sql() { mariadb --defaults-extra-file="$MARIADB_CNF" --batch --skip-column-names "$@"; }
+
 # compare_counts EXPECTED ACTUAL: the restored database must hold exactly the rows recorded.
 compare_counts() {
   if ! diff -u "$1" "$2" >&2; then

@@ -12,32 +12,27 @@ mkdir -p "$WORK_DIR"
 dump="$WORK_DIR/dump.sql.gz"
 counts="$WORK_DIR/counts.tsv"
 
-# Credentials go through a 0600 option file, never the command line (visible in ps).
-client_cnf=$(mktemp)
-trap 'rm -f "$client_cnf"' EXIT
-chmod 600 "$client_cnf"
-printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword=%s\n' "$MARIADB_HOST" "${MARIADB_PORT:-3306}" "$MARIADB_USER" "$MARIADB_PASSWORD" >"$client_cnf"
-sql() { mariadb --defaults-extra-file="$client_cnf" --batch --skip-column-names "$@"; }
+mariadb_client
+trap 'rm -f "$MARIADB_CNF"' EXIT
 
-sql -e "SELECT 1" "$DB_NAME" >/dev/null || fail "cannot connect to database $DB_NAME on $MARIADB_HOST"
+mariadb_sql -e "SELECT 1" "$DB_NAME" >/dev/null || fail "cannot connect to database $DB_NAME on $MARIADB_HOST"
 
-coproc LOCK { sql --unbuffered; }
+coproc LOCK { mariadb_sql --unbuffered; }
 echo "FLUSH TABLES WITH READ LOCK; SELECT 'locked';" >&"${LOCK[1]}"
 locked=""
 read -r -t 60 locked <&"${LOCK[0]}" || true
 [ "$locked" = locked ] || fail "could not take the global read lock on $MARIADB_HOST"
 
-sql -e "SELECT CONCAT('SELECT ''', table_schema, '.', table_name, ''', COUNT(*) FROM \`', table_schema, '\`.\`', table_name, '\`;')
-        FROM information_schema.tables WHERE table_schema = '$DB_NAME' AND table_type = 'BASE TABLE' ORDER BY table_name" >"$counts.sql" ||
+mariadb_count_statements "$DB_NAME" "$DB_NAME" >"$counts.sql" ||
   fail "could not list the tables of $DB_NAME"
 # Under the lock nothing changes, so the counts can run alongside the dump.
-if [ -s "$counts.sql" ]; then sql "$DB_NAME" <"$counts.sql" >"$counts.unsorted" & else : >"$counts.unsorted"; fi
+if [ -s "$counts.sql" ]; then mariadb_sql "$DB_NAME" <"$counts.sql" >"$counts.unsorted" & else : >"$counts.unsorted"; fi
 counting=$!
 
 log "dumping $DB_NAME"
 dump_sha=$(
   set -o pipefail
-  mariadb-dump --defaults-extra-file="$client_cnf" --single-transaction --routines --triggers --events --hex-blob "$DB_NAME" |
+  mariadb-dump --defaults-extra-file="$MARIADB_CNF" --single-transaction --routines --triggers --events --hex-blob "$DB_NAME" |
     gzip -1 | tee "$dump" | sha256sum | cut -d' ' -f1
 ) || fail "mariadb-dump of $DB_NAME failed"
 wait "$counting" 2>/dev/null || fail "counting rows of $DB_NAME failed"

@@ -16,23 +16,19 @@ case "$mode" in
 esac
 [ "$(manifest_field "$WORK_DIR/manifest.json" engine)" = mariadb ] || fail "the fetched backup is not a MariaDB backup"
 
-client_cnf=$(mktemp)
-chmod 600 "$client_cnf"
-printf '[client]\nhost=%s\nport=%s\nuser=%s\npassword=%s\n' "$MARIADB_HOST" "${MARIADB_PORT:-3306}" "$MARIADB_USER" "$MARIADB_PASSWORD" >"$client_cnf"
-sql() { mariadb --defaults-extra-file="$client_cnf" --batch --skip-column-names "$@"; }
+mariadb_client
 cleanup() {
-  [ "$mode" = scratch ] && sql -e "DROP DATABASE IF EXISTS \`$target\`" >/dev/null 2>&1
-  rm -f "$client_cnf"
+  [ "$mode" = scratch ] && mariadb_sql -e "DROP DATABASE IF EXISTS \`$target\`" >/dev/null 2>&1
+  rm -f "$MARIADB_CNF"
 }
 trap cleanup EXIT
 
 log "restoring $(manifest_field "$WORK_DIR/manifest.json" database) into $target"
-[ "$mode" = in-place ] && sql -e "DROP DATABASE IF EXISTS \`$target\`"
-sql -e "CREATE DATABASE \`$target\`" || fail "could not create database $target"
-gzip -dc "$WORK_DIR/dump.sql.gz" | sql "$target" || fail "restoring into $target failed"
+[ "$mode" = in-place ] && mariadb_sql -e "DROP DATABASE IF EXISTS \`$target\`"
+mariadb_sql -e "CREATE DATABASE \`$target\`" || fail "could not create database $target"
+gzip -dc "$WORK_DIR/dump.sql.gz" | mariadb_sql "$target" || fail "restoring into $target failed"
 
-sql -e "SELECT CONCAT('SELECT ''', '$DB_NAME', '.', table_name, ''', COUNT(*) FROM \`', table_schema, '\`.\`', table_name, '\`;')
-        FROM information_schema.tables WHERE table_schema = '$target' AND table_type = 'BASE TABLE' ORDER BY table_name" >"$WORK_DIR/restored.sql"
-if [ -s "$WORK_DIR/restored.sql" ]; then sql "$target" <"$WORK_DIR/restored.sql" | LC_ALL=C sort >"$WORK_DIR/restored-counts.tsv"; else : >"$WORK_DIR/restored-counts.tsv"; fi
+mariadb_count_statements "$target" "$DB_NAME" >"$WORK_DIR/restored.sql"
+if [ -s "$WORK_DIR/restored.sql" ]; then mariadb_sql "$target" <"$WORK_DIR/restored.sql" | LC_ALL=C sort >"$WORK_DIR/restored-counts.tsv"; else : >"$WORK_DIR/restored-counts.tsv"; fi
 compare_counts "$WORK_DIR/counts.tsv" "$WORK_DIR/restored-counts.tsv"
 log "restore check passed: $target holds $(manifest_field "$WORK_DIR/manifest.json" rows) rows in $(manifest_field "$WORK_DIR/manifest.json" tables) tables, as recorded"

@@ -26,12 +26,7 @@ snapshot=$(head -n 1 "$WORK_DIR/.snapshot")
 [ -n "$snapshot" ] || fail "could not open a snapshot on $DB_NAME: $(cat "$WORK_DIR/.snapshot-errors")"
 
 # Exact counts of every user table, in the dump's snapshot, taken while the dump runs.
-psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At <<SQL >"$counts.sql" || fail "could not list the tables of $DB_NAME"
-SELECT format('SELECT %L || E''\t'' || count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-ORDER BY 1;
-SQL
+pg_count_statements "$DB_NAME" >"$counts.sql" || fail "could not list the tables of $DB_NAME"
 { printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;' "SET TRANSACTION SNAPSHOT '$snapshot';"; cat "$counts.sql"; echo 'COMMIT;'; } |
   psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At >"$counts.unsorted" 2>"$counts.errors" &
 counting=$!

@@ -24,12 +24,7 @@ log "restoring $(manifest_field "$WORK_DIR/manifest.json" database) into $target
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE \"$target\";" >/dev/null || fail "could not create database $target"
 pg_restore --exit-on-error --no-owner --no-privileges --dbname="$target" "$WORK_DIR/dump.pgc" || fail "pg_restore into $target failed"
 
-psql -X -q -v ON_ERROR_STOP=1 -d "$target" -At <<SQL >"$WORK_DIR/restored.sql" || fail "could not list the restored tables"
-SELECT format('SELECT %L || E''\t'' || count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-ORDER BY 1;
-SQL
+pg_count_statements "$target" >"$WORK_DIR/restored.sql" || fail "could not list the restored tables"
 psql -X -q -v ON_ERROR_STOP=1 -d "$target" -At -f "$WORK_DIR/restored.sql" | LC_ALL=C sort >"$WORK_DIR/restored-counts.tsv"
 compare_counts "$WORK_DIR/counts.tsv" "$WORK_DIR/restored-counts.tsv"
 log "restore check passed: $target holds $(manifest_field "$WORK_DIR/manifest.json" rows) rows in $(manifest_field "$WORK_DIR/manifest.json" tables) tables, as recorded"
