@@ -42,7 +42,7 @@ test: toolchain typecheck ## everything CI runs
 	node_modules/.bin/vitest run
 
 bench: toolchain ## policy evaluation speed vs conftest; prints `bench: <name> <value> <unit>` lines
-	$(PLATFORM) bench
+	node_modules/.bin/tsx bench/index.ts
 
 docs: deps ## regenerate the inputs/outputs tables in every module README
 	$(PLATFORM) docs

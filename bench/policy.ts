@@ -3,36 +3,17 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { withCluster } from "./cluster/index.ts";
-import { environmentDir, openEnvironment, planStandalone, policyInput } from "./environment.ts";
-import { repoRoot } from "./paths.ts";
-import { parsePlan, type PlannedResource } from "./plan.ts";
-import { evaluate, loadRules, policiesDir } from "./policy/engine.ts";
-import { factsOf } from "./policy/facts.ts";
-import type { PolicyInput, Rule } from "./policy/types.ts";
-import { detail, step } from "./progress.ts";
-import { ensurePlanToolchain, ensureTool } from "./toolchain/index.ts";
+import { withCluster } from "../harness/cluster/index.ts";
+import { environmentDir, openEnvironment, planStandalone, policyInput } from "../harness/environment.ts";
+import { repoRoot } from "../harness/paths.ts";
+import { parsePlan, type PlannedResource } from "../harness/plan.ts";
+import { evaluate, loadRules, policiesDir } from "../harness/policy/engine.ts";
+import { factsOf } from "../harness/policy/facts.ts";
+import type { PolicyInput, Rule } from "../harness/policy/types.ts";
+import { detail, step } from "../harness/progress.ts";
+import { ensurePlanToolchain, ensureTool } from "../harness/toolchain/index.ts";
+import { figure, timeMs } from "./figures.ts";
 
-/** One figure per line, `bench: <name> <value> <unit>`, for people and for scripts alike. */
-export function figure(name: string, value: number, unit: string): void {
-  console.log(`bench: ${name} ${Number(value.toPrecision(4))} ${unit}`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function timeMs(runs: number, work: () => Promise<unknown>): Promise<number> {
-  await work(); // warm-up: JIT, wasm tiering, file cache
-  const samples: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    const started = performance.now();
-    await work();
-    samples.push(performance.now() - started);
-  }
-  return median(samples);
-}
 
 /** The real configurations the repository plans without a cluster: policy and test fixtures. */
 function fixtureDirs(): string[] {
@@ -70,7 +51,7 @@ async function conftestMs(conftest: string, regoRules: Rule[], input: PolicyInpu
   }
 }
 
-export async function runBench(options: { runs: number }): Promise<void> {
+export async function runPolicyBench(options: { runs: number }): Promise<void> {
   const toolchain = await ensurePlanToolchain();
   const conftest = await ensureTool("conftest");
   const rules = await loadRules(toolchain.opa);

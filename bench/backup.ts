@@ -2,20 +2,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { figure } from "./bench.ts";
-import { repoRoot } from "./paths.ts";
-import { step } from "./progress.ts";
-import { startMariaDB } from "./services/mariadb.ts";
-import { startPostgres } from "./services/postgres.ts";
-import { startS3 } from "./services/s3.ts";
+import { figure, seconds } from "./figures.ts";
+import { repoRoot } from "../harness/paths.ts";
+import { step } from "../harness/progress.ts";
+import { startMariaDB } from "../harness/services/mariadb.ts";
+import { startPostgres } from "../harness/services/postgres.ts";
+import { startS3 } from "../harness/services/s3.ts";
 
 const scripts = join(repoRoot, "modules/data/scripts");
 
-async function seconds(work: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await work();
-  return (performance.now() - started) / 1000;
-}
 
 // ~250 bytes a row: an id, a hash and filler, so size tracks the row count.
 const rowsFor = (megabytes: number) => Math.round((megabytes * 1024 * 1024) / 250);

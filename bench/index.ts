@@ -1,0 +1,32 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `make bench`: measurements, kept apart from the product. Each suite prints
+ * `bench: <name> <value> <unit>` lines, with ratios against a baseline run in the same process.
+ */
+import { Command, Option } from "commander";
+import { runCli } from "../harness/commands/run.ts";
+import { runBackupBench } from "./backup.ts";
+import { runPolicyBench } from "./policy.ts";
+
+const suites = {
+  policy: (options: Options) => runPolicyBench(options),
+  backup: (options: Options) => runBackupBench({ megabytes: options.dbSize }),
+} as const;
+type Suite = keyof typeof suites;
+
+interface Options {
+  runs: number;
+  suite: Suite[];
+  dbSize: number;
+}
+
+const program = new Command("bench")
+  .description("benchmark the platform: policy evaluation vs conftest, backup and restore vs the raw tools")
+  .option("--runs <n>", "timed runs per policy figure (median reported)", (value) => Number.parseInt(value, 10), 5)
+  .addOption(new Option("--suite <names...>", "which benchmarks").choices(Object.keys(suites)).default(Object.keys(suites)))
+  .option("--db-size <MiB>", "size of the generated database for the backup benchmark", (value) => Number.parseInt(value, 10), 1024)
+  .action(async (options: Options) => {
+    for (const suite of options.suite) await suites[suite](options);
+  });
+
+await runCli(program);

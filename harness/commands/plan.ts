@@ -1,0 +1,54 @@
+import { appendFile, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Command, Option } from "commander";
+import pc from "picocolors";
+import { withCluster } from "../cluster/index.ts";
+import { environmentDir, openEnvironment, planAndCheck, type CheckedPlan, type EnvironmentRun } from "../environment.ts";
+import { reportsDir } from "../paths.ts";
+import { loadRules } from "../policy/engine.ts";
+import { step } from "../progress.ts";
+import { buildReport, renderConsole, writeReports, type PolicyReport } from "../report/index.ts";
+import { ensurePlanToolchain } from "../toolchain/index.ts";
+
+export interface PlanOptions {
+  env: string;
+  context?: string;
+  reports: string;
+  ci: boolean;
+}
+
+export const envOption = () => new Option("-e, --env <name>", "environment folder under environments/").default("local");
+export const reportsOption = () => new Option("-o, --reports <dir>", "where reports are written").default(reportsDir);
+
+/**
+ * The shared core of plan and apply: plan against the cluster, run every policy, print and
+ * write the reports; `then` runs while the cluster and the saved plan still exist.
+ */
+export async function gatedPlan(options: PlanOptions, then: (run: EnvironmentRun, checked: CheckedPlan) => Promise<void>): Promise<PolicyReport> {
+  const toolchain = await ensurePlanToolchain(environmentDir(options.env));
+  // Policies load before any cluster starts: a broken rule should cost seconds, not a boot.
+  const rules = await loadRules(toolchain.opa);
+  return withCluster({ ...(options.context ? { context: options.context } : {}) }, async (cluster) => {
+    step(`planning ${options.env} against ${cluster.kind === "kubeconfig" ? `context ${cluster.context}` : `a ${cluster.kind} cluster`}`);
+    const run = await openEnvironment(options.env, cluster, toolchain);
+    const checked = await planAndCheck(run, rules);
+    const report = buildReport(options.env, checked.model, checked.evaluation);
+    console.log(renderConsole(report));
+    const written = await writeReports(report, join(options.reports, options.env));
+    console.log(pc.dim(`reports: ${Object.values(written).join(", ")}`));
+    if (options.ci && process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, await readFile(written.markdown, "utf8"));
+    await then(run, checked);
+    return report;
+  });
+}
+
+export const planCommand = new Command("plan")
+  .description("plan an environment, run every policy over the plan, write reports; exits 1 when the gate fails")
+  .addOption(envOption())
+  .addOption(new Option("-c, --context <name>", "kubeconfig context to plan against (default: a cluster the harness starts)"))
+  .addOption(reportsOption())
+  .addOption(new Option("--ci", "CI mode: also append the Markdown report to $GITHUB_STEP_SUMMARY").default(Boolean(process.env.CI) && process.env.CI !== "false"))
+  .action(async (options: PlanOptions) => {
+    const report = await gatedPlan(options, async () => undefined);
+    process.exitCode = report.passed ? 0 : 1;
+  });
