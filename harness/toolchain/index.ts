@@ -8,6 +8,7 @@ import { loadSources, requiredProviderSources } from "../hcl.ts";
 import { cacheDir, repoRoot } from "../paths.ts";
 import { detail, formatSeconds, step } from "../progress.ts";
 import { buildEtcd, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
+import { withCacheLock } from "./lock.ts";
 import { ensureSystemPackages } from "./system.ts";
 import { loadVersions, type ProviderSpec, type ToolName, type ToolSpec, type Versions } from "./versions.ts";
 
@@ -73,11 +74,14 @@ export async function ensureTool(name: ToolName, versions: Versions = loadVersio
   const cache = cacheDir();
   const out = toolBinary(cache, name, spec);
   if (existsSync(out)) return out;
-  const started = performance.now();
-  step(`building ${name} ${spec.version} from Go modules (first run only; cached in ${dirname(out)})`);
-  await buildTool(name, spec, out, cache);
-  detail(`${name} ${spec.version}: built in ${formatSeconds(performance.now() - started)}`);
-  return out;
+  return withCacheLock(cache, `${name}-${spec.version}`, async () => {
+    if (existsSync(out)) return out;
+    const started = performance.now();
+    step(`building ${name} ${spec.version} from Go modules (first run only; cached in ${dirname(out)})`);
+    await buildTool(name, spec, out, cache);
+    detail(`${name} ${spec.version}: built in ${formatSeconds(performance.now() - started)}`);
+    return out;
+  });
 }
 
 /** The changelog is the cheap proof that the pinned pseudo-version really is the pinned release. */
@@ -138,7 +142,13 @@ export async function ensureProviders(versions: Versions = loadVersions(), neede
   if (unknown.length > 0) {
     throw new PlatformError(`provider ${unknown.join(", ")} is not pinned in versions.json`, "Add it to versions.json (version, module, moduleVersion), or use a pinned provider.");
   }
-  const missing = needed.map((source) => [source, versions.providers[source]!] as const).filter(([source, spec]) => !inMirror(mirror, source, spec));
+  const isMissing = () => needed.map((source) => [source, versions.providers[source]!] as const).filter(([source, spec]) => !inMirror(mirror, source, spec));
+  if (isMissing().length === 0) return mirror;
+  return withCacheLock(cache, "providers", () => fillMirror(versions, mirror, isMissing()));
+}
+
+async function fillMirror(versions: Versions, mirror: string, missing: Array<readonly [string, ProviderSpec]>): Promise<string> {
+  const cache = cacheDir();
   if (missing.length === 0) return mirror;
   if (await registryReachable()) {
     step(`mirroring official provider builds from ${registryHost}`);
