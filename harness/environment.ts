@@ -13,7 +13,9 @@ import type { PolicyInput, Rule } from "./policy/types.ts";
 import { loadSources } from "./hcl.ts";
 import { loadWaivers } from "./policy/waivers.ts";
 import { Tofu } from "./tofu.ts";
+import { chartAvailability, chartMirrorFromEnv, mirrorLocation, requireCharts, type ChartAvailability } from "./toolchain/charts.ts";
 import { ensurePlanToolchain, type Toolchain } from "./toolchain/index.ts";
+import { loadVersions } from "./toolchain/versions.ts";
 
 /** PLATFORM_ENVIRONMENTS_DIR relocates environments/ (tests plan edited copies of the tree). */
 export const environmentsDir = process.env.PLATFORM_ENVIRONMENTS_DIR ?? join(repoRoot, "environments");
@@ -52,6 +54,36 @@ export interface EnvironmentRun {
   dir: string;
   tofu: Tofu;
   planFile: string;
+  /** Charts this environment plans without (only where it declares charts_available), each with the reason. */
+  leftOut: Array<Extract<ChartAvailability, { available: false }>>;
+}
+
+export interface ChartInputs {
+  variables: Record<string, string>;
+  leftOut: EnvironmentRun["leftOut"];
+}
+
+/**
+ * The chart inputs a root configuration declares. chart_mirror: the verified mirror, when
+ * PLATFORM_CHART_MIRROR is set. charts_available: the charts that can be had; an environment
+ * that declares it (local) plans without the others. One that declares only chart_mirror
+ * (production) never plans partially: every pinned chart must be in the mirror.
+ */
+export async function chartInputs(dir: string): Promise<ChartInputs> {
+  const declared = new Set(
+    (await loadSources(dir)).filter((file) => !file.inModule).flatMap((file) => Object.keys((file.body.variable ?? {}) as Record<string, unknown>)),
+  );
+  if (!declared.has("chart_mirror") && !declared.has("charts_available")) return { variables: {}, leftOut: [] };
+  const pins = loadVersions().charts;
+  const mirror = chartMirrorFromEnv();
+  const variables: Record<string, string> = mirror && declared.has("chart_mirror") ? { chart_mirror: mirrorLocation(mirror) } : {};
+  if (!declared.has("charts_available")) {
+    await requireCharts(pins, mirror);
+    return { variables, leftOut: [] };
+  }
+  const availability = await chartAvailability(pins, mirror);
+  variables.charts_available = JSON.stringify(availability.filter((chart) => chart.available).map((chart) => chart.key));
+  return { variables, leftOut: availability.filter((chart): chart is EnvironmentRun["leftOut"][number] => !chart.available) };
 }
 
 /**
@@ -63,6 +95,7 @@ export async function openEnvironment(name: string, cluster: Cluster, toolchain:
   const dir = environmentDir(name);
   const runDir = cluster.kind === "kubeconfig" ? join(workDir, name, cluster.context ?? "default") : join(cluster.kubeconfig, "..");
   await mkdir(runDir, { recursive: true });
+  const charts = await chartInputs(dir);
   const tofu = new Tofu({
     toolchain,
     dir,
@@ -71,10 +104,11 @@ export async function openEnvironment(name: string, cluster: Cluster, toolchain:
       kubeconfig_path: cluster.kubeconfig,
       ...(cluster.context ? { kube_context: cluster.context } : {}),
       state_passphrase: await localPassphrase(),
+      ...charts.variables,
     },
   });
   await tofu.init({ path: join(runDir, "terraform.tfstate") });
-  return { name, dir, tofu, planFile: join(runDir, "plan.tfplan") };
+  return { name, dir, tofu, planFile: join(runDir, "plan.tfplan"), leftOut: charts.leftOut };
 }
 
 export async function policyInput(environment: string, dir: string, model: PlanModel): Promise<PolicyInput> {

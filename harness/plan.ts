@@ -57,6 +57,7 @@ export interface PlannedResource {
 }
 
 export interface HelmRelease {
+  /** The chart's name, also when it is read from a mirror's <chart>-<version>.tgz. */
   chart: string;
   repository: string;
   version: string;
@@ -127,10 +128,13 @@ export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
     setPath(merged, entry.name, coerceSetValue(entry.value, entry.type));
   }
   const manifest = typeof values.manifest === "string" ? values.manifest : "";
+  const version = String(values.version ?? "");
+  const chart = String(values.chart ?? "");
+  const mirrored = chart.endsWith(`-${version}.tgz`) ? chart.slice(chart.lastIndexOf("/") + 1, -`-${version}.tgz`.length) : undefined;
   return {
-    chart: String(values.chart ?? ""),
+    chart: mirrored ?? chart,
     repository: String(values.repository ?? ""),
-    version: String(values.version ?? ""),
+    version,
     namespace: String(values.namespace ?? "default"),
     values: merged,
     manifests: parseAllDocuments(manifest).map((document) => asRecord(document.toJS())).filter((object) => Object.keys(object).length > 0),

@@ -31,6 +31,7 @@ export async function gatedPlan(options: PlanOptions, then: (run: EnvironmentRun
   return withCluster({ ...(options.context ? { context: options.context } : {}) }, async (cluster) => {
     step(`planning ${options.env} against ${cluster.kind === "kubeconfig" ? `context ${cluster.context}` : `a ${cluster.kind} cluster`}`);
     const run = await openEnvironment(options.env, cluster, toolchain);
+    for (const chart of run.leftOut) step(`left out: ${chart.pin.component} (chart ${chart.key} ${chart.pin.version}): ${chart.reason}`);
     const checked = await planAndCheck(run, rules);
     const report = buildReport(options.env, checked.model, checked.evaluation);
     console.log(renderConsole(report));

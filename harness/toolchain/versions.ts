@@ -32,17 +32,50 @@ const providerSchema = z.object({
   note: z.string().optional(),
 });
 
+const sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 hex>");
+
+/**
+ * One upstream Helm chart. `digest` is the package's sha256 as the upstream repository index
+ * lists it (what `helm pull` fetches), where that index could be read. `contentDigest` covers
+ * the chart's files whatever the packaging (see harness/toolchain/charts.ts), so a mirror
+ * packaged from the release tag verifies as well as the published package.
+ */
+const chartSchema = z.object({
+  version: z.string().regex(/^v?\d+\.\d+\.\d+$/, "expected the chart version as the repository lists it, e.g. 41.3.0 or v1.21.1"),
+  appVersion: z.string().min(1),
+  repository: z.string().regex(/^(https|oci):\/\/[^\s]+[^/]$/, "expected an https:// or oci:// repository without a trailing slash"),
+  chart: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  /** The k8s-config component (or app) this chart serves: what environments/local leaves out when the chart is missing. */
+  component: z.string().regex(/^[a-z0-9_]+$/),
+  digest: sha256.optional(),
+  contentDigest: sha256,
+  /** Subcharts the package bundles, by name: checked inside the package too. */
+  dependencies: z.record(z.string(), z.string()).default({}),
+  /** Where these pins were read and verified, for people. */
+  source: z.string().min(1),
+});
+
+const withoutComment = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((value) => {
+    if (!value || typeof value !== "object") return value;
+    const { $comment: _comment, ...rest } = value as Record<string, unknown>;
+    return rest;
+  }, schema);
+
 export const versionsSchema = z.object({
   go: z.object({ minimum: semver }),
   tools: z.record(z.string(), toolSchema),
   providers: z.record(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/), providerSchema),
   /** Debian packages (name → version prefix) for the restore tests' real database servers. */
   debian: z.record(z.string(), z.string()).transform(({ $comment: _comment, ...packages }) => packages),
+  /** Helm charts by key (the chart name unless two pins share a chart). */
+  charts: withoutComment(z.record(z.string().regex(/^[a-z0-9-]+$/), chartSchema)),
 });
 
 export type Versions = z.infer<typeof versionsSchema>;
 export type ToolSpec = z.infer<typeof toolSchema>;
 export type ProviderSpec = z.infer<typeof providerSchema>;
+export type ChartPin = z.infer<typeof chartSchema>;
 export type ToolName = keyof Versions["tools"] & string;
 
 export function loadVersions(path = join(repoRoot, "versions.json")): Versions {

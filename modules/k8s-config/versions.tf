@@ -6,5 +6,9 @@ terraform {
       source  = "hashicorp/kubernetes"
       version = "3.2.1"
     }
+    helm = {
+      source  = "hashicorp/helm"
+      version = "3.2.0"
+    }
   }
 }

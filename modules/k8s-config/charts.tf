@@ -1,0 +1,49 @@
+# Every chart the infra layer installs, pinned here and in versions.json (charts section);
+# test/unit/charts.test.ts fails when the two disagree. `repository` is always the upstream
+# one, so plans and policies see where a chart really comes from.
+locals {
+  charts = {
+    traefik = {
+      repository = "https://traefik.github.io/charts"
+      chart      = "traefik"
+      version    = "41.3.0"
+    }
+    cert_manager = {
+      repository = "https://charts.jetstack.io"
+      chart      = "cert-manager"
+      version    = "v1.21.1"
+    }
+    external_dns = {
+      repository = "https://kubernetes-sigs.github.io/external-dns"
+      chart      = "external-dns"
+      version    = "1.20.0"
+    }
+    velero = {
+      repository = "https://vmware-tanzu.github.io/helm-charts"
+      chart      = "velero"
+      version    = "12.1.0"
+    }
+    prometheus = {
+      repository = "https://prometheus-community.github.io/helm-charts"
+      chart      = "prometheus"
+      version    = "29.27.0"
+    }
+    victoria_logs = {
+      repository = "https://victoriametrics.github.io/helm-charts"
+      chart      = "victoria-logs-single"
+      version    = "0.13.8"
+    }
+  }
+
+  # Where helm actually reads each chart. A local path wins over `repository` in Helm's
+  # chart lookup, so with a folder mirror the upstream repository stays in the plan as is;
+  # an oci:// mirror has to replace the repository (Helm builds the reference from it).
+  chart_sources = {
+    for key, chart in local.charts : key => {
+      repository  = var.chart_mirror != null && startswith(coalesce(var.chart_mirror, "-"), "oci://") ? var.chart_mirror : chart.repository
+      chart       = var.chart_mirror == null || startswith(coalesce(var.chart_mirror, "-"), "oci://") ? chart.chart : "${var.chart_mirror}/${chart.chart}-${chart.version}.tgz"
+      version     = chart.version
+      description = "${chart.chart} ${chart.version} from ${chart.repository}"
+    }
+  }
+}
