@@ -10,7 +10,7 @@ async function installedVersion(name: string): Promise<string | undefined> {
 }
 
 /**
- * The restore tests run real PostgreSQL and MariaDB servers, rclone and shellcheck from
+ * The tests run real PostgreSQL, MariaDB, DNS and Dovecot servers, rclone and shellcheck from
  * Debian's packages: installed here when missing (as root), otherwise named with the command.
  */
 export async function ensureSystemPackages(versions: Versions): Promise<void> {
@@ -24,7 +24,7 @@ export async function ensureSystemPackages(versions: Versions): Promise<void> {
   if (missing.length === 0) return;
   const aptAvailable = (await execa("sh", ["-c", "command -v apt-get"], { reject: false })).exitCode === 0;
   if (!aptAvailable || process.getuid?.() !== 0) {
-    throw new PlatformError(`the restore tests need ${missing.join(", ")}, which are not installed`, `Install them: sudo apt-get install -y ${missing.join(" ")} (or their equivalents on your system).`);
+    throw new PlatformError(`the tests and migration commands need ${missing.join(", ")}, which are not installed`, `Install them: sudo apt-get install -y ${missing.join(" ")} (or their equivalents on your system).`);
   }
   step(`installing ${missing.join(", ")} from Debian's packages`);
   try {
