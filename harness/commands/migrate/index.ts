@@ -1,9 +1,11 @@
 import { Command } from "commander";
 import { dnsCommand } from "./dns.ts";
+import { mailboxesCommand } from "./mailboxes.ts";
 import { mailUsersCommand } from "./mail-users.ts";
 
 // One file per subcommand; each step is a dry run until it is given somewhere to write.
 export const migrateCommand = new Command("migrate")
   .description("move the old Mail-in-a-Box/VPS stack in: DNS, mail users, mailboxes, app data (see docs/migration.md)")
   .addCommand(dnsCommand)
-  .addCommand(mailUsersCommand);
+  .addCommand(mailUsersCommand)
+  .addCommand(mailboxesCommand);
