@@ -79,9 +79,11 @@ export async function inventory(endpoint: ImapEndpoint, account: string): Promis
       try {
         const exists = typeof client.mailbox === "object" ? client.mailbox.exists : 0;
         if (exists > 0) {
-          for await (const message of client.fetch("1:*", { envelope: true, flags: true, size: true, internalDate: true })) {
+          // Only the Message-ID header: a full envelope costs the server a parse of every header.
+          for await (const message of client.fetch("1:*", { headers: ["message-id"], flags: true, size: true, internalDate: true })) {
             const date = message.internalDate instanceof Date ? message.internalDate.toISOString() : String(message.internalDate ?? "");
-            const key = message.envelope?.messageId || `no-message-id:${message.size}:${date}`;
+            const id = message.headers?.toString("utf8").replace(/^message-id:\s*/i, "").replace(/\r?\n\s+/g, " ").trim();
+            const key = id || `no-message-id:${message.size}:${date}`;
             const flags = [...(message.flags ?? [])].filter((flag) => flag !== "\\Recent").sort().join(" ");
             folder.messages.set(key, [...(folder.messages.get(key) ?? []), flags].sort());
             folder.count += 1;

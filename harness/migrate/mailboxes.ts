@@ -136,6 +136,9 @@ export async function migrateMailboxes(options: MailboxOptions): Promise<UserRes
   });
   const state = loadState(options.state, options);
   const results: UserResult[] = [];
+  const saveState = () => writeAtomic(options.state, `${JSON.stringify(state, null, 2)}\n`);
+  // The check of one user runs while the next user is copied: the verification costs little wall time.
+  let checking: Promise<void> = Promise.resolve();
   for (const [index, user] of options.users.entries()) {
     const label = `[${index + 1}/${options.users.length}] ${user}`;
     const previous = state.users[user];
@@ -154,33 +157,36 @@ export async function migrateMailboxes(options: MailboxOptions): Promise<UserRes
     }
     step(`${label}: copying`);
     const started = performance.now();
-    let result: UserResult;
     try {
       await copyUser(options, user);
-      const [source, destination] = await Promise.all([inventory(options.from, user), inventory(options.to, user)]);
-      const differences = compareInventories(source, destination, { allowNewAtDestination: options.delta });
-      const seconds = (performance.now() - started) / 1000;
-      result = { user, status: differences.length === 0 ? "done" : "failed", ...totals(source), seconds, differences };
     } catch (error) {
+      await checking;
       state.users[user] = { status: "failed", runs: (previous?.runs ?? 0) + 1, finishedAt: new Date().toISOString(), error: (error as Error).message };
-      await writeAtomic(options.state, `${JSON.stringify(state, null, 2)}\n`);
+      await saveState();
       throw error;
     }
-    state.users[user] = {
-      status: result.status === "done" ? "done" : "failed",
-      runs: (previous?.runs ?? 0) + 1,
-      finishedAt: new Date().toISOString(),
-      messages: result.messages,
-      folders: result.folders,
-      bytes: result.bytes,
-      seconds: Number(result.seconds.toFixed(2)),
-      ...(result.differences.length > 0 ? { error: `${result.differences.length} differences` } : {}),
-    };
-    await writeAtomic(options.state, `${JSON.stringify(state, null, 2)}\n`);
-    const rate = result.messages / Math.max(result.seconds, 0.001);
-    detail(`${label}: ${result.messages} messages, ${result.folders} folders, ${(result.bytes / 1024 ** 2).toFixed(1)} MiB in ${formatSeconds(result.seconds * 1000)} (${rate.toFixed(0)} msgs/s); ${result.differences.length === 0 ? "both sides equal" : `${result.differences.length} differences`}`);
-    for (const difference of result.differences.slice(0, 20)) detail(`  ${difference.folder}: ${difference.problem}`);
-    results.push(result);
+    await checking;
+    checking = (async () => {
+      const [source, destination] = await Promise.all([inventory(options.from, user), inventory(options.to, user)]);
+      const differences = compareInventories(source, destination, { allowNewAtDestination: options.delta });
+      const result: UserResult = { user, status: differences.length === 0 ? "done" : "failed", ...totals(source), seconds: (performance.now() - started) / 1000, differences };
+      state.users[user] = {
+        status: result.status === "done" ? "done" : "failed",
+        runs: (previous?.runs ?? 0) + 1,
+        finishedAt: new Date().toISOString(),
+        messages: result.messages,
+        folders: result.folders,
+        bytes: result.bytes,
+        seconds: Number(result.seconds.toFixed(2)),
+        ...(differences.length > 0 ? { error: `${differences.length} differences` } : {}),
+      };
+      await saveState();
+      const rate = result.messages / Math.max(result.seconds, 0.001);
+      detail(`${label}: ${result.messages} messages, ${result.folders} folders, ${(result.bytes / 1024 ** 2).toFixed(1)} MiB in ${formatSeconds(result.seconds * 1000)} (${rate.toFixed(0)} msgs/s); ${differences.length === 0 ? "both sides equal" : `${differences.length} differences`}`);
+      for (const difference of differences.slice(0, 20)) detail(`  ${difference.folder}: ${difference.problem}`);
+      results.push(result);
+    })();
   }
+  await checking;
   return results;
 }
