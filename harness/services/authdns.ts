@@ -1,9 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { PlatformError } from "../errors.ts";
-import { freePort, removeOnExit, stopAll, supervise, waitUntilReady, type Supervised } from "../processes.ts";
+import { freePort, supervise, waitUntilReady, workspace, type Supervised } from "../processes.ts";
 import { findBinary, type LocalService } from "./common.ts";
 
 /** An authoritative DNS server on loopback serving one zone, for comparing answers. */
@@ -41,14 +40,7 @@ export async function drill(server: string, port: number, name: string, type: st
 }
 
 async function start(kind: "nsd" | "knot", zone: string, zoneText: string): Promise<AuthoritativeServer> {
-  const dir = await mkdtemp(join(tmpdir(), `doks-platform-${kind}-`));
-  const forget = removeOnExit(dir);
-  const processes: Supervised[] = [];
-  const stop = async () => {
-    await stopAll(processes);
-    await rm(dir, { recursive: true, force: true });
-    forget();
-  };
+  const { dir, processes, stop } = await workspace(kind);
   try {
     const port = await freePort();
     const zoneFile = join(dir, `${zone}.zone`);

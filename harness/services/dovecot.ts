@@ -1,9 +1,8 @@
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
-import { connect } from "node:net";
-import { freePort, removeOnExit, stopAll, supervise, waitUntilReady, type Supervised } from "../processes.ts";
+import { freePort, supervise, waitUntilReady, workspace } from "../processes.ts";
 import { findBinary, type LocalService } from "./common.ts";
 
 /**
@@ -30,14 +29,7 @@ const fix = "Install Dovecot: apt-get install dovecot-core dovecot-imapd (make m
 export async function startDovecot(options: { layout: MailLayout; users: Array<{ email: string; password: string }>; master: { user: string; password: string } }): Promise<LocalDovecot> {
   const dovecot = await findBinary("dovecot", ["dovecot", "/usr/sbin/dovecot"], fix);
   const doveadm = await findBinary("doveadm", ["doveadm", "/usr/bin/doveadm"], fix);
-  const dir = await mkdtemp(join(tmpdir(), `doks-platform-dovecot-${options.layout}-`));
-  const forget = removeOnExit(dir);
-  const processes: Supervised[] = [];
-  const stop = async () => {
-    await stopAll(processes);
-    await rm(dir, { recursive: true, force: true });
-    forget();
-  };
+  const { dir, processes, stop } = await workspace(`dovecot-${options.layout}`);
   try {
     const uid = Number((await execa("id", ["-u", "mail"])).stdout);
     const gid = Number((await execa("id", ["-g", "mail"])).stdout);
