@@ -109,6 +109,34 @@ describe("platform migrate mailboxes", () => {
     expect(result.all).toContain("mailboxes: 0 copied and verified, 3 already done");
   });
 
+  it("interrupted halfway (Ctrl-C during a copy), the same command finishes the job: nothing lost, nothing twice", async () => {
+    const accounts = standardUsers.map(({ email, password }) => ({ email, password }));
+    const fresh = await startDovecot({ layout: "mailu", users: accounts, master });
+    try {
+      const state = join(dir, "interrupted.json");
+      const argv = args().map((arg) => arg.replace(`127.0.0.1:${destination.port}`, `127.0.0.1:${fresh.port}`).replace(destination.config, fresh.config).replace(join(dir, "state.json"), state));
+      const first = platform(argv, env);
+      // Stop it as soon as the first user is recorded: the second is being copied then.
+      while (!existsSync(state) && first.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 100));
+      first.kill("SIGINT");
+      const stopped = await first;
+      expect(stopped.exitCode === 0 && stopped.all?.includes("3 copied")).toBe(false);
+      const second = await platform(argv, env);
+      expect(second.exitCode, second.all).toBe(0);
+      expect(second.all).toMatch(/already done/);
+      const freshEnd = parseImapUrl(`imap://${master.user}@127.0.0.1:${fresh.port}`, "P", { P: master.password });
+      let messages = 0;
+      for (const { email } of standardUsers) {
+        const [a, b] = await Promise.all([inventory(from, email), inventory(freshEnd, email)]);
+        for (const [name, folder] of a) expect(b.get(name)?.messages, `${email} ${name}`).toEqual(folder.messages);
+        messages += totals(b).messages;
+      }
+      expect(messages).toBe(set.messages);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it("final delta run copies only what arrived since, with flag changes, and keeps mail already delivered to the destination", async () => {
     const old = await openImap(from, "bob@example.org");
     await old.append("INBOX", "Message-ID: <late-1@gen.test>\nSubject: arrived after the first copy\n\nhello\n", ["\\Seen"]);
