@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateZone, tfvarsSchema } from "../../harness/migrate/dns.ts";
-import { verifyRecords } from "../../harness/migrate/dns-verify.ts";
+import { renderDigitalOceanZone, verifyRecords } from "../../harness/migrate/dns-verify.ts";
 import { parseZone } from "../../harness/migrate/zone.ts";
 import { repoRoot } from "../../harness/paths.ts";
 import { freePort } from "../../harness/processes.ts";
+import { startKnot } from "../../harness/services/authdns.ts";
 import { platform } from "../support/tree.ts";
 
 // Real authoritative servers from Debian's packages on loopback: nsd serves the export as
@@ -67,6 +68,17 @@ describe("platform migrate dns", () => {
     const result = await verifyRecords(zoneText, "example.org", records, { expected: migration.kept });
     const names = result.differences.map((difference) => `${difference.name} ${difference.type}`).sort();
     expect(names).toEqual(["_sip._tls.example.org. SRV", "box.example.org. MX", "mail._domainkey.example.org. TXT"]);
+  });
+
+  it("compares the old zone with a live server (--against host:port), as after the apply at DigitalOcean", async () => {
+    const migration = migrateZone(parseZone(zoneText, { file: fixturePath }), { ingressHosts: [], retired: ["mautic"] });
+    const live = await startKnot("example.org", renderDigitalOceanZone(migration.records, "example.org"));
+    try {
+      const result = await verifyRecords(zoneText, "example.org", migration.records, { against: `127.0.0.1:${live.port}`, expected: migration.kept });
+      expect(result).toMatchObject({ compared: 27, differences: [], against: `127.0.0.1:${live.port}` });
+    } finally {
+      await live.stop();
+    }
   });
 
   it("reads the zone from the box's admin API with the credentials from the environment", async () => {
