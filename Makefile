@@ -9,7 +9,7 @@ ENV ?= local
 CONTEXT ?=
 PLATFORM := node_modules/.bin/tsx harness/cli.ts
 
-.PHONY: help deps toolchain plan apply test test-unit test-integration typecheck bench docs clean
+.PHONY: help deps toolchain migrate-deps plan apply test test-unit test-integration typecheck bench docs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ deps: node_modules/.installed ## install the harness's Node packages
 
 toolchain: deps ## build or find tofu, providers, opa, etcd, kube-apiserver, versitygw; Debian test packages (cached; ~11 min cold on 2 cores)
 	$(PLATFORM) toolchain
+
+migrate-deps: deps ## only the Debian packages `platform migrate` uses (nsd, knot, ldnsutils, dovecot, sqlite3); no Go builds
+	$(PLATFORM) toolchain --system-only
 
 plan: deps ## plan ENV (default local) with the policy gate; CONTEXT=<kubeconfig context> to use your cluster
 	$(PLATFORM) plan --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT))

@@ -6,11 +6,13 @@
 import { Command, Option } from "commander";
 import { runCli } from "../harness/commands/run.ts";
 import { runBackupBench } from "./backup.ts";
+import { runMailboxBench } from "./mailbox.ts";
 import { runPolicyBench } from "./policy.ts";
 
 const suites = {
   policy: (options: Options) => runPolicyBench(options),
   backup: (options: Options) => runBackupBench({ megabytes: options.dbSize }),
+  mailbox: (options: Options) => runMailboxBench({ rounds: options.mailRounds }),
 } as const;
 type Suite = keyof typeof suites;
 
@@ -18,13 +20,15 @@ interface Options {
   runs: number;
   suite: Suite[];
   dbSize: number;
+  mailRounds: number;
 }
 
 const program = new Command("bench")
-  .description("benchmark the platform: policy evaluation vs conftest, backup and restore vs the raw tools")
+  .description("benchmark the platform: policy evaluation vs conftest, backup and restore vs the raw tools, mailbox migration vs bare dsync")
   .option("--runs <n>", "timed runs per policy figure (median reported)", (value) => Number.parseInt(value, 10), 5)
   .addOption(new Option("--suite <names...>", "which benchmarks").choices(Object.keys(suites)).default(Object.keys(suites)))
   .option("--db-size <MiB>", "size of the generated database for the backup benchmark", (value) => Number.parseInt(value, 10), 1024)
+  .option("--mail-rounds <n>", "rounds of the mailbox benchmark (bare dsync and ours alternate; median)", (value) => Number.parseInt(value, 10), 3)
   .action(async (options: Options) => {
     for (const suite of options.suite) await suites[suite](options);
   });

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { applyCommand } from "./commands/apply.ts";
 import { docsCommand } from "./commands/docs.ts";
+import { migrateCommand } from "./commands/migrate/index.ts";
 import { planCommand } from "./commands/plan.ts";
 import { restoreCommand } from "./commands/restore.ts";
 import { runCli } from "./commands/run.ts";
@@ -14,6 +15,7 @@ const program = new Command("platform")
   .addCommand(applyCommand)
   .addCommand(restoreCommand)
   .addCommand(toolchainCommand)
-  .addCommand(docsCommand);
+  .addCommand(docsCommand)
+  .addCommand(migrateCommand);
 
 await runCli(program);

@@ -1,4 +1,7 @@
 import { createWriteStream, existsSync, readFileSync, rmSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type Options, type ResultPromise } from "execa";
@@ -59,6 +62,19 @@ export function removeOnExit(folder: string): () => void {
     }
   }
   return () => foldersToRemove.delete(folder);
+}
+
+/** A temp folder for local servers: stop() ends the processes started in it and removes it, as do exit and signals. */
+export async function workspace(prefix: string): Promise<{ dir: string; processes: Supervised[]; stop: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `doks-platform-${prefix}-`));
+  const forget = removeOnExit(dir);
+  const processes: Supervised[] = [];
+  const stop = async () => {
+    await stopAll(processes);
+    await rm(dir, { recursive: true, force: true });
+    forget();
+  };
+  return { dir, processes, stop };
 }
 
 export async function freePort(): Promise<number> {

@@ -1,6 +1,5 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PlatformError } from "../errors.ts";
@@ -9,7 +8,7 @@ import { ensureTool } from "../toolchain/index.ts";
 import type { Versions } from "../toolchain/versions.ts";
 import { createPki, type ControlPlanePki } from "./certs.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
-import { exited, freePort, removeOnExit, stopAll, supervise, waitUntilReady, type Supervised } from "../processes.ts";
+import { exited, freePort, supervise, waitUntilReady, workspace, type Supervised } from "../processes.ts";
 import type { Cluster } from "./types.ts";
 
 function httpsStatus(url: string, pki: ControlPlanePki): Promise<number> {
@@ -41,14 +40,7 @@ async function waitUntil(what: Supervised, ready: () => Promise<boolean>, timeou
 export async function startLocalControlPlane(versions?: Versions): Promise<Cluster> {
   const [etcd, apiserver, controllerManager] = [await ensureTool("etcd", versions), await ensureTool("kube-apiserver", versions), await ensureTool("kube-controller-manager", versions)];
   const started = performance.now();
-  const dir = await mkdtemp(join(tmpdir(), "doks-platform-local-"));
-  const forget = removeOnExit(dir);
-  const processes: Supervised[] = [];
-  const stop = async () => {
-    await stopAll(processes);
-    await rm(dir, { recursive: true, force: true });
-    forget();
-  };
+  const { dir, processes, stop } = await workspace("local");
 
   try {
     const pki = await createPki();

@@ -1,9 +1,8 @@
-import { chmod, chown, mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { PlatformError } from "../errors.ts";
-import { removeOnExit, stopAll, type Supervised } from "../processes.ts";
+import { workspace, type Supervised } from "../processes.ts";
 
 /** A server the tests start as a local process; stop() leaves no process and no files. */
 export interface LocalService {
@@ -15,12 +14,11 @@ export interface LocalService {
  * packages' own service users, on folders those users own.
  */
 export async function serviceDir(prefix: string, serviceUser: string): Promise<{ dir: string; runAs: string[]; stop: (processes: Supervised[]) => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), `doks-platform-${prefix}-`));
-  const forget = removeOnExit(dir);
+  const space = await workspace(prefix);
+  const { dir } = space;
   const stop = async (processes: Supervised[]) => {
-    await stopAll(processes);
-    await rm(dir, { recursive: true, force: true });
-    forget();
+    space.processes.push(...processes);
+    await space.stop();
   };
   if (process.getuid?.() !== 0) return { dir, runAs: [], stop };
   const ids = await execa("id", ["-u", serviceUser], { reject: false });

@@ -40,7 +40,7 @@ export async function addBitnamiWorkload(tree: string): Promise<void> {
 }
 
 /** The harness CLI as a user runs it (`make plan`, `make apply`): its own process, exit code and output. */
-export async function platform(args: string[], env: Record<string, string> = {}) {
+export function platform(args: string[], env: Record<string, string> = {}) {
   return execa(join(repoRoot, "node_modules/.bin/tsx"), [join(repoRoot, "harness/cli.ts"), ...args], {
     cwd: repoRoot,
     env: { NO_COLOR: "1", PLATFORM_CLUSTER: "local", ...env },
