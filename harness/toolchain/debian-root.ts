@@ -45,7 +45,7 @@ const group = ["root:x:0:", "postgres:x:999:", "mysql:x:999:", "nogroup:x:65534:
 export const rootMountPoints = ["dev", "proc", "tmp", "work", "scripts", "provisioning", "opt/rclone", "run/postgresql", "run/mysqld"];
 
 /** Bumped when the way the root is assembled changes, so cached roots are rebuilt. */
-const layout = 2;
+const layout = 3;
 
 function specHash(spec: Versions["debianRoot"]): string {
   return createHash("sha256").update(JSON.stringify({ layout, spec })).digest("hex").slice(0, 12);
@@ -172,6 +172,8 @@ async function buildRoot(spec: Versions["debianRoot"], dir: string): Promise<Deb
   // What every image has: mariadb-install-db, for one, insists on resolving localhost.
   await writeFile(join(building, "etc/hosts"), "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n");
   await writeFile(join(building, "etc/nsswitch.conf"), "passwd: files\ngroup: files\nhosts: files dns\n");
+  // Maintainer scripts did not run, so neither did update-alternatives: awk is mawk, as in the images.
+  await symlink("mawk", join(building, "usr/bin/awk"));
   for (const point of rootMountPoints) await mkdir(join(building, point), { recursive: true });
   // The rclone image's shell and tools are busybox's: its applets, alone on PATH, stand in for it.
   await mkdir(join(building, "opt/busybox/bin"), { recursive: true });
