@@ -1,7 +1,10 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from "commander";
 import { applyCommand } from "./commands/apply.ts";
+import { cleanCommand } from "./commands/clean.ts";
 import { docsCommand } from "./commands/docs.ts";
+import { drillCommand } from "./commands/drill.ts";
+import { e2eCommand } from "./commands/e2e.ts";
 import { planCommand } from "./commands/plan.ts";
 import { restoreCommand } from "./commands/restore.ts";
 import { runCli } from "./commands/run.ts";
@@ -13,7 +16,10 @@ const program = new Command("platform")
   .addCommand(planCommand)
   .addCommand(applyCommand)
   .addCommand(restoreCommand)
+  .addCommand(drillCommand)
+  .addCommand(e2eCommand)
   .addCommand(toolchainCommand)
-  .addCommand(docsCommand);
+  .addCommand(docsCommand)
+  .addCommand(cleanCommand);
 
 await runCli(program);
