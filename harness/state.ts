@@ -46,10 +46,12 @@ export async function statePassphrase(): Promise<string> {
   const old = existsSync(legacy) ? (await readFile(legacy, "utf8")).trim() : undefined;
   if (old !== undefined) {
     if (current !== undefined && current !== old) {
-      throw new PlatformError(
-        `two different state keys exist: ${path} and ${legacy} (left by an earlier version)`,
-        `Keep the one that decrypts your state (try each with TF_VAR_state_passphrase=$(cat <file>) make plan), put it at ${path}, and delete the other.`,
-      );
+      // Two keys: the one in the data folder stays in use; the other is kept beside it, never lost.
+      const kept = `${path}.from-cache-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+      await writeKey(kept, old);
+      await rm(legacy, { force: true });
+      detail(`a different state key was left in the cache by an earlier version: kept as ${kept} (state it encrypted needs TF_VAR_state_passphrase=$(cat ${kept}))`);
+      return current;
     }
     if (current === undefined) {
       await writeKey(path, old);

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,12 +39,15 @@ describe("the state encryption key", () => {
     expect(existsSync(join(cache, "local-state.key"))).toBe(false);
   });
 
-  it("refuses to guess between two different keys", async () => {
+  it("with two different keys, keeps using the data folder's and keeps the other beside it, never losing one", async () => {
     await mkdir(data, { recursive: true });
     await writeFile(stateKeyPath(), "the-new-key\n");
     await writeFile(join(cache, "local-state.key"), "a-different-old-key\n");
-    await expect(statePassphrase()).rejects.toThrow(/two different state keys exist/);
-    expect(existsSync(join(cache, "local-state.key"))).toBe(true);
+    expect(await statePassphrase()).toBe("the-new-key");
+    const kept = readdirSync(data).filter((name) => name.startsWith("state.key.from-cache-"));
+    expect(kept).toHaveLength(1);
+    expect((await readFile(join(data, kept[0]!), "utf8")).trim()).toBe("a-different-old-key");
+    expect(statSync(join(data, kept[0]!)).mode & 0o777).toBe(0o600);
   });
 });
 

@@ -27,13 +27,32 @@ SELECT format('ALTER DATABASE %I OWNER TO %I', :'db_name', :'db_name')
 SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'db_name')
 \gexec
 
--- The backup role: reads every table (pg_read_all_data; BYPASSRLS so row security cannot hide
--- rows from a dump), connects to each app's database, and can change nothing.
+-- The backup role: logs in, connects to each app's database and reads its tables and sequences,
+-- nothing else (not pg_read_all_data, which would also read pg_authid's password hashes).
+-- BYPASSRLS so row security cannot hide rows from a dump.
 SELECT 'CREATE ROLE platform_backup LOGIN'
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'platform_backup')
 \gexec
 SELECT format('ALTER ROLE platform_backup WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION BYPASSRLS PASSWORD %L', :'backup_password')
 \gexec
-GRANT pg_read_all_data TO platform_backup;
 SELECT format('GRANT CONNECT ON DATABASE %I TO platform_backup', :'db_name')
+\gexec
+
+-- Inside the app's database: read access to what exists, and to what the app creates later
+-- (default privileges of the app's role, which owns everything it creates).
+\connect :"db_name"
+SELECT format('GRANT USAGE ON SCHEMA %I TO platform_backup', nspname) FROM pg_catalog.pg_namespace
+WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'
+\gexec
+SELECT format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO platform_backup', nspname) FROM pg_catalog.pg_namespace
+WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'
+\gexec
+SELECT format('GRANT SELECT ON ALL SEQUENCES IN SCHEMA %I TO platform_backup', nspname) FROM pg_catalog.pg_namespace
+WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'
+\gexec
+SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I GRANT USAGE ON SCHEMAS TO platform_backup', :'db_name')
+\gexec
+SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I GRANT SELECT ON TABLES TO platform_backup', :'db_name')
+\gexec
+SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I GRANT SELECT ON SEQUENCES TO platform_backup', :'db_name')
 \gexec

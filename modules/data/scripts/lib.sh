@@ -105,7 +105,12 @@ scratch_server_watch() {
     trap '' INT TERM HUP
     while kill -0 "$1" 2>/dev/null; do sleep 1; done
     if [ -s "$2/server.pid" ]; then kill -9 "$(head -n 1 "$2/server.pid")" 2>/dev/null || true; fi
-    rm -rf "$2"
+    # The server's own children notice its death within a second or so and stop writing.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      rm -rf "$2" 2>/dev/null
+      [ -e "$2" ] || break
+      sleep 1
+    done
   ) </dev/null >/dev/null 2>&1 &
 }
 

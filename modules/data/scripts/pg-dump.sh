@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs in the postgres image as the backup role (read-only: pg_read_all_data, CONNECT): dumps one
+# Runs in the postgres image as the backup role (CONNECT, and SELECT on the app's objects): dumps one
 # database in custom format and records exact row counts taken in the dump's own snapshot, so
 # the restore test can prove the restore is complete. Nothing is locked beyond what pg_dump's
 # ACCESS SHARE locks need: writers never wait for a backup.
@@ -37,7 +37,7 @@ snapshot=$(head -n 1 "$WORK_DIR/.snapshot")
 counting=$!
 
 log "dumping $DB_NAME (snapshot $snapshot)"
-dump_sha=$(stream_to "$dump" pg_dump --snapshot="$snapshot" --format=custom --no-owner --no-privileges --dbname="$DB_NAME") ||
+dump_sha=$(stream_to "$dump" pg_dump --snapshot="$snapshot" --format=custom --no-owner --dbname="$DB_NAME") ||
   fail "pg_dump of $DB_NAME failed"
 wait "$counting" || fail "counting rows of $DB_NAME failed: $(cat "$counts.errors")"
 LC_ALL=C sort "$counts.unsorted" >"$counts"

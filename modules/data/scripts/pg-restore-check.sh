@@ -21,10 +21,12 @@ mode=${RESTORE_MODE:-scratch}
 dump="$WORK_DIR/$(manifest_field "$WORK_DIR/manifest.json" dump)"
 
 # restore_into DATABASE [pg_restore options]: restore, then count its tables as the backup did.
+# Objects are never given their recorded owner (the restore chooses it); privileges are kept
+# in place, where their roles exist.
 restore_into() {
   target=$1
   shift
-  pg_restore --exit-on-error --no-owner --no-privileges "$@" --dbname="$target" "$dump" || fail "pg_restore into $target failed"
+  pg_restore --exit-on-error --no-owner "$@" --dbname="$target" "$dump" || fail "pg_restore into $target failed"
   pg_count_query | psql -X -q -v ON_ERROR_STOP=1 -d "$target" -At | LC_ALL=C sort >"$WORK_DIR/restored-counts.tsv" ||
     fail "counting the rows restored into $target failed"
   compare_counts "$WORK_DIR/counts.tsv" "$WORK_DIR/restored-counts.tsv"
@@ -50,7 +52,7 @@ if [ "$mode" = scratch ]; then
   pg_isready -q || fail "the scratch server did not start: $(tail -n 3 "$server/server.log")"
   log "restoring $(manifest_field "$WORK_DIR/manifest.json" database) into a scratch server"
   sql -d postgres -c "CREATE DATABASE \"$DB_NAME\";" >/dev/null
-  restore_into "$DB_NAME"
+  restore_into "$DB_NAME" --no-privileges
   log "restore check passed: the scratch copy of $DB_NAME holds $(manifest_field "$WORK_DIR/manifest.json" rows) rows in $(manifest_field "$WORK_DIR/manifest.json" tables) tables, as recorded"
   exit 0
 fi
