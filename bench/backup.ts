@@ -36,8 +36,9 @@ export async function runBackupBench(options: { megabytes: number }): Promise<vo
         scripts: { dump: "pg-dump.sh", restore: "pg-restore-check.sh" },
         async generate() {
           await provision(servers, "postgresql", "bench", "benchsecret1");
-          await pg.sql("bench", `CREATE TABLE big AS SELECT i AS id, md5(i::text) AS hash, repeat('x', 200) AS filler FROM generate_series(1, ${rows}) i; ALTER TABLE big ADD PRIMARY KEY (id);
-            CREATE TABLE write_probe (id bigserial PRIMARY KEY, at timestamptz); GRANT ALL ON ALL TABLES IN SCHEMA public TO bench; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO bench;`);
+          // As the app's role, like an app's own tables: the backup role reads them through its default privileges.
+          await pg.run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "bench", "-c", `CREATE TABLE big AS SELECT i AS id, md5(i::text) AS hash, repeat('x', 200) AS filler FROM generate_series(1, ${rows}) i; ALTER TABLE big ADD PRIMARY KEY (id);
+            CREATE TABLE write_probe (id bigserial PRIMARY KEY, at timestamptz);`], { env: { PGUSER: "bench", PGPASSWORD: "benchsecret1" } });
         },
         rawBackup: (file: string) => pg.run("pg_dump", ["--format=custom", "--no-owner", "--dbname=bench", `--file=${file}`], { env: { PGUSER: "platform_backup", PGPASSWORD: backupPassword } }),
         rawFile: "raw.pgc",

@@ -47,14 +47,15 @@ describe("platform restore and the restore drill", () => {
   const podFailed = { active: 1, failed: 1 };
   const completed = () => ({ active: 0, succeeded: 1, failed: 1, completionTime: now(), conditions: [condition("SuccessCriteriaMet", "CompletionsReached"), condition("Complete", "CompletionsReached")] });
   const failedJob = () => ({ active: 0, failed: 2, conditions: [condition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"), condition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")] });
-  async function newestJob(prefix: string): Promise<string> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const list = await kubeGet<{ items: Array<{ metadata: { name: string; creationTimestamp: string } }> }>(cluster, "/apis/batch/v1/namespaces/data/jobs");
-      const names = list.body.items.map((item) => item.metadata.name).filter((name) => name.startsWith(prefix));
-      if (names.length) return names.sort().at(-1)!;
+  const jobNames = async () => (await kubeGet<{ items: Array<{ metadata: { name: string } }> }>(cluster, "/apis/batch/v1/namespaces/data/jobs")).body.items.map((item) => item.metadata.name);
+  /** The Job named prefix* that did not exist when `before` was taken. */
+  async function newJob(prefix: string, before: string[]): Promise<string> {
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const created = (await jobNames()).filter((name) => name.startsWith(prefix) && !before.includes(name));
+      if (created.length) return created[0]!;
       await sleep(100);
     }
-    throw new Error(`no Job ${prefix}*`);
+    throw new Error(`no new Job ${prefix}*`);
   }
 
   it("restores the latest backup into a throwaway server by default, with no credentials of the live server", async () => {
@@ -87,8 +88,9 @@ describe("platform restore and the restore drill", () => {
   });
 
   it("follows the Job to its final condition: a failed first pod that is retried is not the outcome", async () => {
+    const before = await jobNames();
     const restoring = restoreDatabase(cluster, { database: "n8n", mode: "scratch", yes: false, namespace: "data", wait: true, pollMs: 200 });
-    const name = await newestJob("restore-n8n-");
+    const name = await newJob("restore-n8n-", before);
     await setStatus(name, podFailed);
     await sleep(1_000);
     let settled = false;
@@ -100,8 +102,9 @@ describe("platform restore and the restore drill", () => {
   });
 
   it("reports the Job's failure reason when it finally fails", async () => {
+    const before = await jobNames();
     const restoring = restoreDatabase(cluster, { database: "wordpress", mode: "scratch", yes: false, namespace: "data", wait: true, pollMs: 200 });
-    const name = await newestJob("restore-wordpress-");
+    const name = await newJob("restore-wordpress-", before);
     await setStatus(name, failedJob());
     await expect(restoring).rejects.toThrow(`restore Job ${name} failed: BackoffLimitExceeded (Job has reached the specified backoff limit)`);
   });
@@ -181,9 +184,10 @@ describe("platform restore and the restore drill", () => {
   });
 
   it("the restore drill runs every restore-test CronJob and reports each database's final outcome", async () => {
+    const before = await jobNames();
     const drilling = runDrill(cluster, "data", { pollMs: 200 });
-    const n8n = await newestJob("drill-n8n-restore-test-");
-    const wordpress = await newestJob("drill-wordpress-restore-test-");
+    const n8n = await newJob("drill-n8n-restore-test-", before);
+    const wordpress = await newJob("drill-wordpress-restore-test-", before);
     await setStatus(n8n, completed());
     await setStatus(wordpress, podFailed);
     await sleep(600);
