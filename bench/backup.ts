@@ -22,7 +22,7 @@ const writerScript = (insert: string, pause: string) => Array.from({ length: 30_
  * backup runs, a writer inserts continuously into the database; the longest gap between two of
  * its inserts is how long the backup stalled writers.
  */
-export async function runBackupBench(options: { megabytes: number }): Promise<void> {
+export async function runBackupBench(options: { megabytes: number; engines: string[] }): Promise<void> {
   const [s3, pg, maria] = await Promise.all([startS3(), startPostgres(), startMariaDB()]);
   const servers: Servers = { s3, pg, maria };
   const work = await workDir("bench-backup");
@@ -74,7 +74,7 @@ export async function runBackupBench(options: { megabytes: number }): Promise<vo
         longestGapMs: async () => Number(await maria.sql("bench", "SELECT COALESCE(MAX(TIMESTAMPDIFF(MICROSECOND, prev, at)) / 1000, 0) FROM (SELECT at, LAG(at) OVER (ORDER BY id) prev FROM write_probe) g")),
       },
     ];
-    for (const engine of engines) {
+    for (const engine of engines.filter((candidate) => options.engines.includes(candidate.name))) {
       step(`${engine.name}: generating a ${options.megabytes} MiB database (${rows} rows)`);
       await engine.generate();
       const backupDir = await workDir(`${engine.name}-backup`);

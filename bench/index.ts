@@ -10,7 +10,7 @@ import { runPolicyBench } from "./policy.ts";
 
 const suites = {
   policy: (options: Options) => runPolicyBench(options),
-  backup: (options: Options) => runBackupBench({ megabytes: options.dbSize }),
+  backup: (options: Options) => runBackupBench({ megabytes: options.dbSize, engines: options.engines }),
 } as const;
 type Suite = keyof typeof suites;
 
@@ -18,6 +18,7 @@ interface Options {
   runs: number;
   suite: Suite[];
   dbSize: number;
+  engines: string[];
 }
 
 const program = new Command("bench")
@@ -25,6 +26,7 @@ const program = new Command("bench")
   .option("--runs <n>", "timed runs per policy figure (median reported)", (value) => Number.parseInt(value, 10), 5)
   .addOption(new Option("--suite <names...>", "which benchmarks").choices(Object.keys(suites)).default(Object.keys(suites)))
   .option("--db-size <MiB>", "size of the generated database for the backup benchmark", (value) => Number.parseInt(value, 10), 1024)
+  .addOption(new Option("--engines <names...>", "database engines for the backup benchmark").choices(["postgresql", "mariadb"]).default(["postgresql", "mariadb"]))
   .action(async (options: Options) => {
     for (const suite of options.suite) await suites[suite](options);
   });

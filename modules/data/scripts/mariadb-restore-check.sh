@@ -47,7 +47,12 @@ if [ "$mode" = scratch ]; then
     --skip-name-resolve >"$server/server.log" 2>&1 &
   echo $! >"$server/server.pid"
   printf '[client]\nsocket=%s\nuser=root\n' "$server/mariadb.sock" >"$MARIADB_CNF"
-  for _ in $(seq 1 300); do mariadb-admin --defaults-extra-file="$MARIADB_CNF" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  # Up to five minutes on a busy node, as long as the server is alive.
+  for _ in $(seq 1 1500); do
+    mariadb-admin --defaults-extra-file="$MARIADB_CNF" ping >/dev/null 2>&1 && break
+    kill -0 "$(cat "$server/server.pid")" 2>/dev/null || break
+    sleep 0.2
+  done
   mariadb-admin --defaults-extra-file="$MARIADB_CNF" ping >/dev/null 2>&1 || fail "the scratch server did not start: $(tail -n 3 "$server/server.log")"
   log "restoring $(manifest_field "$WORK_DIR/manifest.json" database) into a scratch server"
   mariadb_sql -e "CREATE DATABASE \`$DB_NAME\`"

@@ -48,7 +48,8 @@ if [ "$mode" = scratch ]; then
   postgres -D "$server/data" -k "$server" -c listen_addresses= -c fsync=off -c full_page_writes=off -c synchronous_commit=off \
     -c shared_buffers=128MB -c max_wal_size=4GB -c autovacuum=off >"$server/server.log" 2>&1 &
   echo $! >"$server/server.pid"
-  for _ in $(seq 1 300); do pg_isready -q && break; sleep 0.1; done
+  # Up to five minutes on a busy node, as long as the server is alive.
+  for _ in $(seq 1 1500); do pg_isready -q && break; kill -0 "$(cat "$server/server.pid")" 2>/dev/null || break; sleep 0.2; done
   pg_isready -q || fail "the scratch server did not start: $(tail -n 3 "$server/server.log")"
   log "restoring $(manifest_field "$WORK_DIR/manifest.json" database) into a scratch server"
   sql -d postgres -c "CREATE DATABASE \"$DB_NAME\";" >/dev/null
