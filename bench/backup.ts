@@ -101,11 +101,6 @@ export async function runBackupBench(options: { megabytes: number; engines: stri
       const dumpFile = engine.name === "postgresql" ? "dump.pgc" : "dump.sql.zst";
       const plainUpload = await seconds(() => s3.rclone(["copyto", join(backupDir, dumpFile), `backups:bench/plain/${engine.name}/${dumpFile}`]));
 
-      step(`${engine.name}: raw restore, then fetch and restore check into a throwaway server`);
-      const rawRestore = await seconds(() => engine.rawRestore(rawFile));
-      const fetchStep = await seconds(() => run("rclone", "fetch.sh", restoreDir));
-      const restoreStep = await seconds(() => run(engine.image, engine.scripts.restore, restoreDir));
-
       const baseline = rawDump + plainUpload;
       figure(`${engine.name}-db-size`, options.megabytes, "MiB");
       figure(`${engine.name}-backup-max-write-stall`, stall, "ms");
@@ -115,6 +110,12 @@ export async function runBackupBench(options: { megabytes: number; engines: stri
       figure(`${engine.name}-backup-upload-step`, uploadStep, "s");
       figure(`${engine.name}-backup`, dumpStep + uploadStep, "s");
       figure(`${engine.name}-backup-ratio`, (dumpStep + uploadStep) / baseline, "ratio");
+
+      step(`${engine.name}: raw restore, then fetch and restore check into a throwaway server`);
+      const rawRestore = await seconds(() => engine.rawRestore(rawFile));
+      const fetchStep = await seconds(() => run("rclone", "fetch.sh", restoreDir));
+      const restoreStep = await seconds(() => run(engine.image, engine.scripts.restore, restoreDir));
+
       figure(`${engine.name}-restore-raw`, rawRestore, "s");
       figure(`${engine.name}-restore-fetch-step`, fetchStep, "s");
       figure(`${engine.name}-restore-check-step`, restoreStep, "s");

@@ -39,6 +39,9 @@ if [ "$mode" = scratch ]; then
   trap 'exit 143' TERM
   trap 'exit 130' INT
   scratch_server_watch $$ "$server"
+  # The client reads MARIADB_HOST and MARIADB_PORT from the environment over its option files:
+  # gone, so nothing here can reach the live server.
+  unset MARIADB_HOST MARIADB_PORT MARIADB_USER MARIADB_PASSWORD
   # A private server: its own socket, no network, no durability; nothing in it must survive.
   mariadb-install-db --no-defaults --datadir="$server/data" --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve >"$server/install.log" 2>&1 ||
     fail "could not create the scratch server: $(tail -n 3 "$server/install.log")"
@@ -46,7 +49,7 @@ if [ "$mode" = scratch ]; then
     --skip-networking --skip-log-bin --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
     --skip-name-resolve >"$server/server.log" 2>&1 &
   echo $! >"$server/server.pid"
-  printf '[client]\nsocket=%s\nuser=root\n' "$server/mariadb.sock" >"$MARIADB_CNF"
+  printf '[client]\nprotocol=socket\nsocket=%s\nuser=root\n' "$server/mariadb.sock" >"$MARIADB_CNF"
   # Up to five minutes on a busy node, as long as the server is alive.
   for _ in $(seq 1 1500); do
     mariadb-admin --defaults-extra-file="$MARIADB_CNF" ping >/dev/null 2>&1 && break
