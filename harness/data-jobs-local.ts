@@ -65,6 +65,8 @@ export async function runDataJobsLocally(cluster: Cluster, namespace: string, se
     for (const name of names) {
       const map = await kubeCall(cluster, `reading ConfigMap ${namespace}/${name}`, () => core.readNamespacedConfigMap({ namespace, name }));
       const dir = await mkdtemp(join(tmpdir(), `configmap-${name}-`));
+      // Readable by the containers' users, as a ConfigMap volume is.
+      await chmod(dir, 0o755);
       for (const [file, content] of Object.entries(map.data ?? {})) await writeFile(join(dir, file), content, { mode: 0o555 });
       binds[name] = dir;
     }
