@@ -9,7 +9,7 @@ ENV ?= local
 CONTEXT ?=
 PLATFORM := node_modules/.bin/tsx harness/cli.ts
 
-.PHONY: help deps toolchain migrate-deps plan apply test test-unit test-integration typecheck bench docs clean
+.PHONY: help deps toolchain migrate-deps plan apply test test-unit test-integration typecheck bench e2e docs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -47,8 +47,11 @@ test: toolchain typecheck ## everything CI runs
 bench: toolchain ## policy evaluation speed vs conftest; prints `bench: <name> <value> <unit>` lines
 	node_modules/.bin/tsx bench/index.ts
 
+e2e: toolchain ## nightly end to end: cluster up, apply environments/local, re-plan (0 changes), every backup and restore test against real servers, destroy, nothing left; prints `bench: e2e-*` timings
+	$(PLATFORM) e2e
+
 docs: deps ## regenerate the inputs/outputs tables in every module README
 	$(PLATFORM) docs
 
-clean: ## remove per-checkout scratch files and reports (the toolchain cache stays)
-	rm -rf .platform reports
+clean: deps ## remove reports, saved plans and provider links; never state or encryption keys (the toolchain cache stays)
+	$(PLATFORM) clean

@@ -11,7 +11,7 @@ import { runPolicyBench } from "./policy.ts";
 
 const suites = {
   policy: (options: Options) => runPolicyBench(options),
-  backup: (options: Options) => runBackupBench({ megabytes: options.dbSize }),
+  backup: (options: Options) => runBackupBench({ megabytes: options.dbSize, engines: options.engines }),
   mailbox: (options: Options) => runMailboxBench({ rounds: options.mailRounds }),
 } as const;
 type Suite = keyof typeof suites;
@@ -21,6 +21,7 @@ interface Options {
   suite: Suite[];
   dbSize: number;
   mailRounds: number;
+  engines: string[];
 }
 
 const program = new Command("bench")
@@ -29,6 +30,7 @@ const program = new Command("bench")
   .addOption(new Option("--suite <names...>", "which benchmarks").choices(Object.keys(suites)).default(Object.keys(suites)))
   .option("--db-size <MiB>", "size of the generated database for the backup benchmark", (value) => Number.parseInt(value, 10), 1024)
   .option("--mail-rounds <n>", "rounds of the mailbox benchmark (bare dsync and ours alternate; median)", (value) => Number.parseInt(value, 10), 3)
+  .addOption(new Option("--engines <names...>", "database engines for the backup benchmark").choices(["postgresql", "mariadb"]).default(["postgresql", "mariadb"]))
   .action(async (options: Options) => {
     for (const suite of options.suite) await suites[suite](options);
   });

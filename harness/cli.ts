@@ -1,7 +1,10 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from "commander";
 import { applyCommand } from "./commands/apply.ts";
+import { cleanCommand } from "./commands/clean.ts";
 import { docsCommand } from "./commands/docs.ts";
+import { drillCommand } from "./commands/drill.ts";
+import { e2eCommand } from "./commands/e2e.ts";
 import { migrateCommand } from "./commands/migrate/index.ts";
 import { planCommand } from "./commands/plan.ts";
 import { restoreCommand } from "./commands/restore.ts";
@@ -14,8 +17,11 @@ const program = new Command("platform")
   .addCommand(planCommand)
   .addCommand(applyCommand)
   .addCommand(restoreCommand)
+  .addCommand(drillCommand)
+  .addCommand(e2eCommand)
   .addCommand(toolchainCommand)
   .addCommand(docsCommand)
+  .addCommand(cleanCommand)
   .addCommand(migrateCommand);
 
 await runCli(program);

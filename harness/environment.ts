@@ -1,17 +1,17 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster } from "./cluster/index.ts";
 import { PlatformError } from "./errors.ts";
-import { cacheDir, repoRoot, workDir } from "./paths.ts";
+import { repoRoot, workDir } from "./paths.ts";
 import { parsePlan, type PlanModel } from "./plan.ts";
 import { evaluate, type Evaluation } from "./policy/engine.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { PolicyInput, Rule } from "./policy/types.ts";
 import { loadSources } from "./hcl.ts";
 import { loadWaivers } from "./policy/waivers.ts";
+import { requireRemoteState, statePassphrase } from "./state.ts";
 import { Tofu } from "./tofu.ts";
 import { chartAvailability, chartMirrorFromEnv, mirrorLocation, requireCharts, type ChartAvailability } from "./toolchain/charts.ts";
 import { ensurePlanToolchain, type Toolchain } from "./toolchain/index.ts";
@@ -33,20 +33,6 @@ export function environmentDir(name: string): string {
     throw new PlatformError(`unknown environment "${name}"`, `Use one of: ${known.join(", ")} (folders under environments/).`);
   }
   return join(environmentsDir, name);
-}
-
-/**
- * State and plans are encrypted even locally. The key comes from TF_VAR_state_passphrase when
- * set, else from a generated key kept outside the repository (mode 0600).
- */
-async function localPassphrase(): Promise<string> {
-  if (process.env.TF_VAR_state_passphrase) return process.env.TF_VAR_state_passphrase;
-  const path = join(cacheDir(), "local-state.key");
-  if (existsSync(path)) return (await readFile(path, "utf8")).trim();
-  const key = randomBytes(24).toString("base64url");
-  await mkdir(cacheDir(), { recursive: true });
-  await writeFile(path, `${key}\n`, { mode: 0o600 });
-  return key;
 }
 
 export interface EnvironmentRun {
@@ -88,12 +74,14 @@ export async function chartInputs(dir: string): Promise<ChartInputs> {
 
 /**
  * Initialises an environment against a cluster. A cluster the harness started lives for one
- * run, and so does its state (in the cluster's temp folder); a named context keeps its state
- * under .platform/.
+ * run, and so does its state (in the cluster's temp folder). A named context is a real cluster:
+ * its state must be in the environment's remote, locking backend, or nothing runs.
  */
 export async function openEnvironment(name: string, cluster: Cluster, toolchain: Toolchain, options: { stream?: boolean } = {}): Promise<EnvironmentRun> {
   const dir = environmentDir(name);
-  const runDir = cluster.kind === "kubeconfig" ? join(workDir, name, cluster.context ?? "default") : join(cluster.kubeconfig, "..");
+  const persistent = cluster.kind === "kubeconfig";
+  const runDir = persistent ? join(workDir, name, cluster.context ?? "default") : join(cluster.kubeconfig, "..");
+  if (persistent) requireRemoteState(name, cluster.context ?? "(current)", await loadSources(dir), join(runDir, "terraform.tfstate"));
   await mkdir(runDir, { recursive: true });
   const charts = await chartInputs(dir);
   const tofu = new Tofu({
@@ -103,11 +91,11 @@ export async function openEnvironment(name: string, cluster: Cluster, toolchain:
     variables: {
       kubeconfig_path: cluster.kubeconfig,
       ...(cluster.context ? { kube_context: cluster.context } : {}),
-      state_passphrase: await localPassphrase(),
+      state_passphrase: await statePassphrase(),
       ...charts.variables,
     },
   });
-  await tofu.init({ path: join(runDir, "terraform.tfstate") });
+  await tofu.init(persistent ? {} : { path: join(runDir, "terraform.tfstate") });
   return { name, dir, tofu, planFile: join(runDir, "plan.tfplan"), leftOut: charts.leftOut };
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { execa } from "execa";
+import { ensureTool } from "../toolchain/index.ts";
 import { PlatformError, tail } from "../errors.ts";
 import { repoRoot } from "../paths.ts";
 
@@ -23,8 +24,13 @@ export interface OldDatabase {
   database: string;
 }
 
+/**
+ * The scripts run here, on the operator's machine, with the MariaDB client from its packages
+ * and the pinned rclone (the version the backup image runs) ahead of any other on PATH.
+ */
 async function script(name: string, env: Record<string, string>): Promise<void> {
-  const result = await execa(join(scripts, name), [], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env }, extendEnv: false, reject: false, all: true });
+  const path = `${dirname(await ensureTool("rclone"))}:${process.env.PATH ?? "/usr/bin:/bin"}`;
+  const result = await execa(join(scripts, name), [], { env: { PATH: path, HOME: process.env.HOME ?? "/tmp", ...env }, extendEnv: false, reject: false, all: true });
   if (result.exitCode !== 0) {
     const cause = tail(result.all, 3).split("\n").find((line) => line.includes("FAILED:"))?.replace(/^.*FAILED:\s*/, "") ?? tail(result.all, 1);
     throw new PlatformError(`${name} failed: ${cause}`, "Fix the cause above and run the command again; nothing was uploaded, the last backup is untouched.");

@@ -1,5 +1,4 @@
-import { chmod, chown, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, chown } from "node:fs/promises";
 import { execa } from "execa";
 import { PlatformError } from "../errors.ts";
 import { workspace, type Supervised } from "../processes.ts";
@@ -10,32 +9,18 @@ export interface LocalService {
 }
 
 /**
- * Database servers refuse to run as root, and CI runs as root: there they run as the
- * packages' own service users, on folders those users own.
+ * A folder for one server, owned by the uid its image runs as (database servers refuse to run
+ * as root), removed with the server on stop, failure or exit.
  */
-export async function serviceDir(prefix: string, serviceUser: string): Promise<{ dir: string; runAs: string[]; stop: (processes: Supervised[]) => Promise<void> }> {
+export async function serviceDir(prefix: string, uid: number): Promise<{ dir: string; stop: (processes: Supervised[]) => Promise<void> }> {
   const space = await workspace(prefix);
-  const { dir } = space;
   const stop = async (processes: Supervised[]) => {
     space.processes.push(...processes);
     await space.stop();
   };
-  if (process.getuid?.() !== 0) return { dir, runAs: [], stop };
-  const ids = await execa("id", ["-u", serviceUser], { reject: false });
-  if (ids.exitCode !== 0) {
-    throw new PlatformError(`user ${serviceUser} does not exist, so ${prefix} cannot run as non-root`, `Install the server package (make system-deps), which creates ${serviceUser}.`);
-  }
-  const uid = Number(ids.stdout.trim());
-  const gid = Number((await execa("id", ["-g", serviceUser])).stdout.trim());
-  await chmod(dir, 0o755);
-  await mkdir(join(dir, "data"));
-  await chown(join(dir, "data"), uid, gid);
-  return { dir, runAs: ["runuser", "-u", serviceUser, "--"], stop };
-}
-
-/** Runs a command as the service user when we are root (see serviceDir). */
-export function asUser(runAs: string[], binary: string, args: string[]): [string, string[]] {
-  return runAs.length === 0 ? [binary, args] : [runAs[0]!, [...runAs.slice(1), binary, ...args]];
+  await chown(space.dir, uid, uid);
+  await chmod(space.dir, 0o700);
+  return { dir: space.dir, stop };
 }
 
 export async function findBinary(name: string, candidates: string[], fix: string): Promise<string> {

@@ -10,7 +10,9 @@ export interface LocalS3 extends LocalService {
   endpoint: string;
   accessKey: string;
   secretKey: string;
-  /** rclone's environment for a remote named `name` on this server (as the CronJobs configure Spaces). */
+  /** The pinned rclone (built from Go modules), the one the rclone steps run. */
+  rcloneBinary: string;
+  /** rclone's environment for a remote named `name` on this server, with the provider settings the CronJobs use for Spaces. */
   rcloneEnv(name?: string, credentials?: { accessKey: string; secretKey: string }): Record<string, string>;
   createBucket(bucket: string): Promise<void>;
   /** rclone against this server with a clean environment, as in a CronJob pod. */
@@ -20,7 +22,9 @@ export interface LocalS3 extends LocalService {
 /** versitygw on loopback, POSIX backend in a temp folder: real SigV4 checks, real S3 semantics. */
 export async function startS3(): Promise<LocalS3> {
   const versitygw = await ensureTool("versitygw");
-  const service = await serviceDir("s3", "nobody");
+  const rcloneBinary = await ensureTool("rclone");
+  // The rclone steps run as nobody and must reach nothing on disk here but through S3.
+  const service = await serviceDir("s3", 0);
   const root = join(service.dir, "buckets");
   await mkdir(root);
   const port = await freePort();
@@ -36,7 +40,10 @@ export async function startS3(): Promise<LocalS3> {
     const prefix = `RCLONE_CONFIG_${name.toUpperCase()}`;
     return {
       [`${prefix}_TYPE`]: "s3",
-      [`${prefix}_PROVIDER`]: "Other",
+      // Spaces' provider quirks (multipart ETag checks included); path style, as the test server
+      // has no per-bucket host names.
+      [`${prefix}_PROVIDER`]: "DigitalOcean",
+      [`${prefix}_FORCE_PATH_STYLE`]: "true",
       [`${prefix}_ENDPOINT`]: endpoint,
       [`${prefix}_ACCESS_KEY_ID`]: credentials.accessKey,
       [`${prefix}_SECRET_ACCESS_KEY`]: credentials.secretKey,
@@ -47,11 +54,11 @@ export async function startS3(): Promise<LocalS3> {
     await waitUntilReady(server, async () => (await fetch(endpoint).catch(() => undefined)) !== undefined, 30_000, "Rebuild versitygw with `make toolchain`.");
     // A clean environment: a machine-wide AWS_CA_BUNDLE, say, changes how rclone's S3 client dials.
     const rclone = (args: string[], env: Record<string, string> = {}) =>
-      execa("rclone", args, { env: { PATH: process.env.PATH ?? "", HOME: service.dir, ...rcloneEnv(), ...env }, extendEnv: false });
+      execa(rcloneBinary, args, { env: { PATH: process.env.PATH ?? "", HOME: service.dir, ...rcloneEnv(), ...env }, extendEnv: false });
     const createBucket = async (bucket: string) => {
       await rclone(["mkdir", `backups:${bucket}`]);
     };
-    return { endpoint, accessKey, secretKey, rcloneEnv, createBucket, rclone, stop: () => service.stop(processes) };
+    return { endpoint, accessKey, secretKey, rcloneBinary, rcloneEnv, createBucket, rclone, stop: () => service.stop(processes) };
   } catch (error) {
     await service.stop(processes);
     throw error;

@@ -9,6 +9,7 @@ import { cacheDir, repoRoot } from "../paths.ts";
 import { detail, formatSeconds, step } from "../progress.ts";
 import { buildEtcd, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
 import { withCacheLock } from "./lock.ts";
+import { ensureDebianRoot } from "./debian-root.ts";
 import { ensureSystemPackages } from "./system.ts";
 import { loadVersions, type ProviderSpec, type ToolName, type ToolSpec, type Versions } from "./versions.ts";
 
@@ -243,9 +244,10 @@ export async function providersUsedByRepository(): Promise<string[]> {
  */
 export async function installAll(options: { allProviders?: boolean } = {}, versions: Versions = loadVersions()): Promise<Record<string, string>> {
   const started = performance.now();
-  await ensureSystemPackages(versions);
-  const docker = await dockerAnswers();
   const built: Record<string, string> = {};
+  await ensureSystemPackages(versions);
+  built["debian-root"] = (await ensureDebianRoot(versions)).dir;
+  const docker = await dockerAnswers();
   for (const name of Object.keys(versions.tools) as ToolName[]) {
     const onlyWhen = versions.tools[name]!.onlyWhen;
     if (onlyWhen === "bench" || (onlyWhen === "docker" && !docker)) continue;

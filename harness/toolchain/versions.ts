@@ -66,10 +66,18 @@ export const versionsSchema = z.object({
   go: z.object({ minimum: semver }),
   tools: z.record(z.string(), toolSchema),
   providers: z.record(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/), providerSchema),
-  /** Debian packages (name → version prefix) for the restore tests' real database servers. */
+  /** Host Debian packages (name → version prefix) the tests need, such as shellcheck. */
   debian: z.record(z.string(), z.string()).transform(({ $comment: _comment, ...packages }) => packages),
   /** Helm charts by key (the chart name unless two pins share a chart). */
   charts: withoutComment(z.record(z.string().regex(/^[a-z0-9-]+$/), chartSchema)),
+  /** Packages of the Debian release the images track, unpacked into a root beside the toolchain. */
+  debianRoot: z.object({
+    $comment: z.string().optional(),
+    suite: z.string().regex(/^[a-z]+$/),
+    packages: z.record(z.string(), z.string()),
+    /** The shells and tools the images have besides the servers, at whatever version the suite holds. */
+    base: z.array(z.string()),
+  }),
 });
 
 export type Versions = z.infer<typeof versionsSchema>;

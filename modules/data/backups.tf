@@ -1,6 +1,8 @@
 # Nightly backups of every database to Spaces, and a weekly restore test that proves the
 # latest backup loads and holds the rows it recorded. Both are plain CronJobs running the
 # scripts in ./scripts: the database image dumps or restores, the rclone image moves files.
+# Dumps log in as the read-only backup user; the restore test restores into a throwaway server
+# inside its own pod, on the pod's scratch volume, and never contacts the live server.
 #
 # A failed Job is the failure signal: the alerts watch kube-state-metrics'
 # kube_job_status_failed (and kube_cronjob_status_last_successful_time for a backup that
@@ -29,20 +31,27 @@ resource "kubernetes_secret_v1" "backup_credentials" {
 }
 
 # The two kinds of step a job runs, and the jobs built from them. A database step runs in the
-# engine's own image, so pg_dump / mariadb-dump match the server, as the database user with the
-# client settings the scripts expect; an rclone step moves files between /work and Spaces as
-# nobody, with the bucket's settings and the backup credentials.
+# engine's own image, so pg_dump / mariadb-dump match the server, as the database user; an
+# rclone step moves files between /work and Spaces as nobody, with the bucket's settings and the
+# backup credentials.
 locals {
   database_step = { for engine, settings in local.engines : engine => {
     image = settings.image
     uid   = local.database_uid
     # No group of its own: the pod's, the database group.
     gid        = null
-    env        = settings.client_env
-    secret_env = tomap(settings.client_secret_env)
+    env        = {}
+    secret_env = tomap({})
     requests   = { cpu = "100m", memory = "128Mi" }
     limits     = { memory = "512Mi" }
   } }
+
+  # The restore check runs a whole server of its own: the memory of a small one, and
+  # ephemeral storage for it on the node (requested, so the scheduler places it where it fits).
+  restore_check_resources = {
+    requests = { cpu = "100m", memory = "512Mi", "ephemeral-storage" = var.backup_scratch_size }
+    limits   = { memory = "1Gi" }
+  }
 
   rclone_step = {
     image      = local.images.rclone
@@ -66,11 +75,12 @@ locals {
   job_kinds = { for name, db in local.backed_up : name => {
     backup = {
       schedule = var.backup_schedule
-      # 1. Dump in the database's own image.
+      # 1. Dump in the database's own image, as the backup user.
       first = merge(local.database_step[db.engine], {
-        name    = "dump"
-        command = [local.engines[db.engine].dump_script]
-        env     = tomap(merge(local.database_step[db.engine].env, { DB_NAME = name, WORK_DIR = "/work" }))
+        name       = "dump"
+        command    = [local.engines[db.engine].dump_script]
+        env        = tomap(merge(local.engines[db.engine].client_env, local.engines[db.engine].backup_env, { DB_NAME = name, WORK_DIR = "/work" }))
+        secret_env = tomap(local.engines[db.engine].backup_secret_env)
       })
       # 2. Upload with rclone, verify, then move the latest pointer.
       second = merge(local.rclone_step, {
@@ -87,11 +97,12 @@ locals {
         command = ["/scripts/fetch.sh"]
         env     = tomap(merge(local.rclone_step.env, { BACKUP_REMOTE = local.backup_remote[name], WORK_DIR = "/work", DB_NAME = name }))
       })
-      # 2. Restore into a scratch database on the live server, compare row counts, drop it.
-      second = merge(local.database_step[db.engine], {
+      # 2. Restore into a throwaway server in this pod, compare row counts, delete it. No
+      #    credentials of the live server: it is never contacted.
+      second = merge(local.database_step[db.engine], local.restore_check_resources, {
         name    = "restore-check"
         command = [local.engines[db.engine].restore_script]
-        env     = tomap(merge(local.database_step[db.engine].env, { DB_NAME = name, WORK_DIR = "/work", RESTORE_MODE = "scratch" }))
+        env     = tomap({ DB_NAME = name, WORK_DIR = "/work", RESTORE_MODE = "scratch" })
       })
     }
   } }
@@ -120,6 +131,14 @@ resource "kubernetes_cron_job_v1" "job" {
     name      = "${each.value.k8s_name}-${each.value.kind}"
     namespace = var.namespace
     labels    = each.value.labels
+    # What `platform restore --in-place` adds to the restore step, which then works on the live
+    # server as its superuser: the scheduled runs never carry these credentials.
+    annotations = each.value.kind == "restore-test" ? {
+      "platform/in-place-env" = jsonencode({
+        env        = local.engines[each.value.engine].client_env
+        secret_env = local.engines[each.value.engine].client_secret_env
+      })
+    } : {}
   }
 
   spec {
@@ -279,9 +298,13 @@ resource "kubernetes_cron_job_v1" "job" {
               }
             }
 
+            # The dump, and for a restore test its scratch server: on the node's disk, never
+            # the database's volume; bounded, so a runaway restore is evicted, not the node.
             volume {
               name = "work"
-              empty_dir {}
+              empty_dir {
+                size_limit = var.backup_scratch_size
+              }
             }
             volume {
               name = "tmp"
@@ -302,7 +325,7 @@ resource "kubernetes_cron_job_v1" "job" {
     }
   }
 
-  # The steps name their Secrets (the superuser's, the backup credentials) as literals: both
+  # The steps name their Secrets (the backup user's, the backup credentials) as literals: both
   # must exist before a pod starts.
-  depends_on = [kubernetes_secret_v1.superuser, kubernetes_secret_v1.backup_credentials]
+  depends_on = [kubernetes_secret_v1.backup_user, kubernetes_secret_v1.backup_credentials]
 }

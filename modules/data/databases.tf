@@ -72,6 +72,14 @@ resource "kubernetes_secret_v1" "connection" {
   }
 }
 
+# replace_triggered_by may only index by each.key: this per-database copy of the engine's backup
+# user password lets a new one re-run every provisioning Job of that engine, which sets it.
+resource "terraform_data" "backup_user_password" {
+  for_each = local.databases
+
+  input = sha256(random_password.backup_user[each.value.engine].result)
+}
+
 resource "kubernetes_config_map_v1" "provisioning" {
   count = length(local.databases) > 0 ? 1 : 0
 
@@ -153,6 +161,16 @@ resource "kubernetes_job_v1" "provision" {
             }
           }
 
+          env {
+            name = "BACKUP_PASSWORD"
+            value_from {
+              secret_key_ref {
+                name = kubernetes_secret_v1.backup_user[each.value.engine].metadata[0].name
+                key  = "password"
+              }
+            }
+          }
+
           dynamic "env" {
             for_each = local.engines[each.value.engine].client_env
             content {
@@ -227,6 +245,6 @@ resource "kubernetes_job_v1" "provision" {
   depends_on = [kubernetes_secret_v1.superuser]
 
   lifecycle {
-    replace_triggered_by = [random_password.database[each.key]]
+    replace_triggered_by = [random_password.database[each.key], terraform_data.backup_user_password[each.key]]
   }
 }

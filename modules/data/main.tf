@@ -7,9 +7,13 @@
 # are off everywhere).
 
 locals {
+  # The database images are held to the lines the scripts are tested with (versions.json
+  # debianRoot: PostgreSQL 17, MariaDB 11.8 LTS) by test/unit/image-pins.test.ts. Tags verified in
+  # docker-library/official-images (library/postgres: 17.11 on trixie; library/mariadb: 11.8.8 on
+  # noble).
   images = {
-    postgres = "postgres:17.6"
-    mariadb  = "mariadb:11.4.8"
+    postgres = "postgres:17.11"
+    mariadb  = "mariadb:11.8.8"
     valkey   = "valkey/valkey:8.1.3"
     rclone   = "rclone/rclone:1.71.0"
   }
@@ -25,6 +29,9 @@ locals {
   rclone_uid   = 65534
 
   superuser_secrets       = { postgresql = "postgres-superuser", mariadb = "mariadb-root" }
+  # The backup user's credentials per engine: what the dump steps use, never the superuser's.
+  backup_user_secrets = { postgresql = "postgres-backup", mariadb = "mariadb-backup" }
+  backup_user         = "platform_backup"
   backup_credentials_name = "backup-credentials"
   bucket                  = var.backup_bucket == null ? "" : var.backup_bucket
 
@@ -52,7 +59,8 @@ locals {
       }
       probe     = ["pg_isready", "--quiet", "--host=127.0.0.1", "--port=5432", "--username=postgres", "--dbname=postgres"]
       resources = { requests = { cpu = "100m", memory = "256Mi" }, limits = { memory = "512Mi" } }
-      # libpq's variables, which pg-dump.sh and pg-restore-check.sh expect.
+      # libpq's variables, which the provisioning SQL, pg-dump.sh and an in-place
+      # pg-restore-check.sh expect: as the superuser, or as the backup user for dumps.
       client_env = {
         PGHOST     = "postgres.${var.namespace}.svc.cluster.local"
         PGPORT     = "5432"
@@ -61,6 +69,10 @@ locals {
       }
       client_secret_env = {
         PGPASSWORD = { secret = local.superuser_secrets.postgresql, key = "password" }
+      }
+      backup_env = { PGUSER = local.backup_user }
+      backup_secret_env = {
+        PGPASSWORD = { secret = local.backup_user_secrets.postgresql, key = "password" }
       }
       dump_script    = "/scripts/pg-dump.sh"
       restore_script = "/scripts/pg-restore-check.sh"
@@ -90,7 +102,8 @@ locals {
       # Shipped in the official image; uses the healthcheck user the entrypoint creates at init.
       probe     = ["healthcheck.sh", "--connect", "--innodb_initialized"]
       resources = { requests = { cpu = "100m", memory = "256Mi" }, limits = { memory = "512Mi" } }
-      # What mariadb-dump.sh and mariadb-restore-check.sh expect.
+      # What the provisioning script, mariadb-dump.sh and an in-place mariadb-restore-check.sh
+      # expect: as root, or as the backup user for dumps.
       client_env = {
         MARIADB_HOST = "mariadb.${var.namespace}.svc.cluster.local"
         MARIADB_PORT = "3306"
@@ -98,6 +111,10 @@ locals {
       }
       client_secret_env = {
         MARIADB_PASSWORD = { secret = local.superuser_secrets.mariadb, key = "password" }
+      }
+      backup_env = { MARIADB_USER = local.backup_user }
+      backup_secret_env = {
+        MARIADB_PASSWORD = { secret = local.backup_user_secrets.mariadb, key = "password" }
       }
       dump_script    = "/scripts/mariadb-dump.sh"
       restore_script = "/scripts/mariadb-restore-check.sh"

@@ -27,6 +27,33 @@ resource "kubernetes_secret_v1" "superuser" {
   }
 }
 
+# The backup user (platform_backup): the provisioning Jobs create it with read-only rights on
+# every app database, and the dump steps log in as it.
+resource "random_password" "backup_user" {
+  for_each = local.enabled_engines
+
+  length  = 32
+  special = false
+}
+
+resource "kubernetes_secret_v1" "backup_user" {
+  for_each = local.enabled_engines
+
+  metadata {
+    name      = local.backup_user_secrets[each.key]
+    namespace = var.namespace
+    labels = merge(local.common_labels, {
+      "app.kubernetes.io/name"      = "backup"
+      "app.kubernetes.io/component" = "backup"
+    })
+  }
+
+  data = {
+    username = local.backup_user
+    password = random_password.backup_user[each.key].result
+  }
+}
+
 resource "kubernetes_service_v1" "server" {
   for_each = local.enabled_engines
 

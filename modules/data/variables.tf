@@ -105,9 +105,10 @@ variable "databases" {
   }
 
   validation {
-    # The servers' own databases and users, and the restore test's scratch databases.
-    condition     = alltrue([for name, db in var.databases : !contains(["postgres", "template0", "template1", "mysql", "root", "sys", "information_schema", "performance_schema", "public"], name) && !startswith(name, "pg_") && !startswith(name, "restore_check")])
-    error_message = "databases: ${join(", ", [for name, db in var.databases : "\"${name}\"" if contains(["postgres", "template0", "template1", "mysql", "root", "sys", "information_schema", "performance_schema", "public"], name) || startswith(name, "pg_") || startswith(name, "restore_check")])} is reserved by the servers (system databases and users, pg_*, restore_check*); pick the app's name."
+    # The servers' own databases and users, the backup user, and the names in-place restores
+    # work under (<name>__restoring, <name>__previous_*).
+    condition     = alltrue([for name, db in var.databases : !contains(["postgres", "template0", "template1", "mysql", "root", "sys", "information_schema", "performance_schema", "public", "platform_backup"], name) && !startswith(name, "pg_") && !startswith(name, "restore_check") && !strcontains(name, "__")])
+    error_message = "databases: ${join(", ", [for name, db in var.databases : "\"${name}\"" if contains(["postgres", "template0", "template1", "mysql", "root", "sys", "information_schema", "performance_schema", "public", "platform_backup"], name) || startswith(name, "pg_") || startswith(name, "restore_check") || strcontains(name, "__")])} is reserved (system databases and users, platform_backup, pg_*, restore_check*, or a name with \"__\", which in-place restores use); pick the app's name."
   }
 
   validation {
@@ -226,5 +227,16 @@ variable "restore_test_schedule" {
   validation {
     condition     = can(regex("^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9*,/-]+ [0-9*,/-]+ [0-9*,/?LW-]+ [0-9A-Za-z*,/-]+ [0-9A-Za-z*,/?L#-]+)$", var.restore_test_schedule))
     error_message = "restore_test_schedule must be a five-field cron expression (minute hour day-of-month month day-of-week, e.g. \"45 4 * * 0\") or a macro such as @weekly."
+  }
+}
+
+variable "backup_scratch_size" {
+  description = "Size limit of the scratch volume (on the node's disk, never the database's volume) of backup and restore-test pods: the dump, and for a restore test the throwaway server it restores into. Allow about three times the largest database; a pod that outgrows it is evicted and the Job fails."
+  type        = string
+  default     = "20Gi"
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,4}Gi$", var.backup_scratch_size))
+    error_message = "backup_scratch_size must be a whole number of GiB such as 20Gi."
   }
 }

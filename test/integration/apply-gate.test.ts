@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,14 +7,25 @@ import { acquireCluster, type Cluster } from "../../harness/cluster/index.ts";
 import { addBitnamiWorkload, editableTree, platform } from "../support/tree.ts";
 
 // `make apply` against a cluster that outlives each command (a named kubeconfig context), so
-// what the gate let through, or did not, can be read back from the API server afterwards.
+// what the gate let through, or did not, can be read back from the API server afterwards. A
+// named context needs remote state with locking: the copy of environments/local keeps its state
+// in that cluster (the kubernetes backend: a Secret, locked with a Lease).
 describe("platform apply (make apply)", () => {
   let cluster: Cluster;
   let env: Record<string, string>;
 
+  async function remoteStateTree(): Promise<string> {
+    const tree = await editableTree();
+    const main = join(tree, "environments/local/main.tf");
+    const backend = `backend "kubernetes" {\n    secret_suffix  = "platform-local"\n    namespace      = "default"\n    config_path    = "${cluster.kubeconfig}"\n    config_context = "platform-local"\n  }`;
+    await writeFile(main, (await readFile(main, "utf8")).replace('backend "local" {}', backend));
+    return tree;
+  }
+
   beforeAll(async () => {
     cluster = await acquireCluster({ prefer: "local" });
     env = { KUBECONFIG: cluster.kubeconfig, PLATFORM_WORK_DIR: await mkdtemp(join(tmpdir(), "platform-work-")) };
+    env.PLATFORM_ENVIRONMENTS_DIR = join(await remoteStateTree(), "environments");
   });
 
   afterAll(async () => {
@@ -25,7 +36,7 @@ describe("platform apply (make apply)", () => {
   const namespaceStatus = async (name: string) => (await kubeGet(cluster, `/api/v1/namespaces/${name}`)).status;
 
   it("never applies when the gate fails, even with --auto-approve", async () => {
-    const tree = await editableTree();
+    const tree = await remoteStateTree();
     await addBitnamiWorkload(tree);
     const result = await platform(["apply", "--context", "platform-local", "--auto-approve"], { ...env, PLATFORM_ENVIRONMENTS_DIR: join(tree, "environments") });
     expect(result.exitCode).toBe(1);

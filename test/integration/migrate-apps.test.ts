@@ -68,7 +68,7 @@ describe("platform migrate wordpress and nextcloud", () => {
     await execa("sqlite3", [sqlite], { input: `${schema}\nWITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO oc_filecache SELECT i, 'files/' || i FROM n;\nINSERT INTO oc_users VALUES ('anna', 'Anna'), ('bob', 'Bob');\nINSERT INTO oc_calendarobjects VALUES (1, 'BEGIN:VCALENDAR');` });
     await pg.sql("postgres", "CREATE DATABASE nextcloud");
     await pg.sql("nextcloud", `${schema.replaceAll("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY")} INSERT INTO oc_filecache SELECT i, 'files/' || i FROM generate_series(1, 300) i; INSERT INTO oc_users VALUES ('anna', 'Anna'), ('bob', 'Bob'); INSERT INTO oc_calendarobjects VALUES (1, 'BEGIN:VCALENDAR');`);
-    const run = () => platform(["migrate", "nextcloud", "--source-version", "26.0.13", "--compare-sqlite", sqlite, "--postgres-database", "nextcloud"], { ...pg.env, PATH: `${pg.bin}:${process.env.PATH}` });
+    const run = () => platform(["migrate", "nextcloud", "--source-version", "26.0.13", "--compare-sqlite", sqlite, "--postgres-database", "nextcloud"], pg.env);
     const same = await run();
     expect(same.exitCode, same.all).toBe(0);
     expect(same.all).toContain("all 3 tables hold the same number of rows");

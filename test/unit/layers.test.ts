@@ -13,7 +13,9 @@ const layers: Array<{ name: string; paths: string[] }> = [
   { name: "policy and toolchain", paths: ["policy/", "toolchain/", "processes.ts", "confirm.ts"] },
   { name: "cluster, tofu, report, services", paths: ["cluster/", "tofu.ts", "report/", "services/"] },
   { name: "migration", paths: ["migrate/"] },
-  { name: "environment, restore, docs", paths: ["environment.ts", "restore.ts", "docs.ts"] },
+  { name: "state", paths: ["state.ts"] },
+  { name: "environment, jobs, restore, drill, docs", paths: ["environment.ts", "jobs.ts", "restore.ts", "drill.ts", "docs.ts", "data-jobs-local.ts"] },
+  { name: "end to end", paths: ["e2e.ts"] },
   { name: "commands", paths: ["commands/"] },
   { name: "cli", paths: ["cli.ts"] },
 ];

@@ -1,5 +1,6 @@
 # Shared by every backup and restore script. POSIX sh: the database images run bash or dash,
-# the rclone image busybox ash, and the tests whatever /bin/sh the machine has.
+# the rclone image busybox ash (whose tools take fewer options than GNU's), and the tests run
+# each script in the same shell and tools as its image.
 
 log() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 fail() { log "FAILED: $*"; exit 1; }
@@ -13,6 +14,8 @@ require_env() {
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 size_of() { wc -c <"$1" | tr -d ' '; }
+# Milliseconds since the epoch where date knows %N (GNU), else whole seconds (busybox).
+now_ms() { t=$(date +%s%N 2>/dev/null); case "$t" in *N | '') echo $(($(date +%s) * 1000)) ;; *) echo $((t / 1000000)) ;; esac; }
 
 # Manifest fields are written one per line by write_manifest, so sed reads them back without jq,
 # which none of the official images ship.
@@ -53,20 +56,25 @@ JSON
 }
 
 # Backup and restore count rows with these definitions only, so the two counts compare like
-# for like. Each prints one statement per user table whose result row is "schema.table<TAB>n".
+# for like. Each result row is "schema.table<TAB>n".
 
-# pg_count_statements DATABASE (libpq environment: PGHOST, PGUSER, ...)
-pg_count_statements() {
-  psql -X -q -v ON_ERROR_STOP=1 -d "$1" -At <<'SQL'
-SELECT format('SELECT %L || E''\t'' || count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-ORDER BY 1;
+# pg_count_query: psql input that lists the user tables visible in the current transaction's
+# snapshot and counts each (\gexec). Run inside the exported snapshot it sees exactly what
+# pg_dump sees: a table created after the snapshot is in neither, and other sessions'
+# temporary tables (which no other session may read) are never listed.
+pg_count_query() {
+  cat <<'SQL'
+SELECT format('SELECT %L || E''\t'' || count(*) FROM %I.%I', n.nspname || '.' || c.relname, n.nspname, c.relname)
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'
+ORDER BY 1
+\gexec
 SQL
 }
 
-# mariadb_count_statements SCHEMA LABEL: rows are labelled LABEL.table, so a restore into a
-# scratch database reports under the original database's name.
+# mariadb_count_statements SCHEMA LABEL: one statement per base table, rows labelled
+# LABEL.table, so a restore under another name reports under the original database's name.
 mariadb_count_statements() {
   mariadb_sql -e "SELECT CONCAT('SELECT ''', '$2', '.', table_name, ''', COUNT(*) FROM \`', table_schema, '\`.\`', table_name, '\`;')
     FROM information_schema.tables WHERE table_schema = '$1' AND table_type = 'BASE TABLE' ORDER BY table_name"
@@ -86,4 +94,32 @@ compare_counts() {
   if ! diff -u "$1" "$2" >&2; then
     fail "row counts of the restored database differ from the backup's manifest (diff above: - backup, + restored)"
   fi
+}
+
+# The restore check and an in-place restore run the dump into a server of their own first:
+# a throwaway one inside the Job's pod, on the pod's scratch volume, so a scheduled restore test
+# never takes disk or load from the live server. scratch_server_watch PID DIR makes sure the
+# server and its folder go even if this script is killed with SIGKILL: a watcher outlives it.
+scratch_server_watch() {
+  (
+    trap '' INT TERM HUP
+    while kill -0 "$1" 2>/dev/null; do sleep 1; done
+    if [ -s "$2/server.pid" ]; then kill -9 "$(head -n 1 "$2/server.pid")" 2>/dev/null || true; fi
+    # The server's own children notice its death within a second or so and stop writing.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      rm -rf "$2" 2>/dev/null
+      [ -e "$2" ] || break
+      sleep 1
+    done
+  ) </dev/null >/dev/null 2>&1 &
+}
+
+# scratch_server_stop DIR SIGNAL: stops the server DIR/server.pid names, then removes DIR.
+scratch_server_stop() {
+  if [ -s "$1/server.pid" ]; then
+    server_pid=$(cat "$1/server.pid")
+    kill "-$2" "$server_pid" 2>/dev/null || true
+    while kill -0 "$server_pid" 2>/dev/null; do sleep 0.2; done
+  fi
+  rm -rf "$1"
 }

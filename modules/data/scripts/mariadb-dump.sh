@@ -1,48 +1,123 @@
 #!/bin/bash
-# Runs in the mariadb image: dumps one database and records exact row counts. MariaDB cannot
-# share a snapshot between sessions, so one session holds a global read lock while the counts
-# are taken and the dump opens its transaction; writes wait for the dump's duration, which is
-# seconds for the databases that need MariaDB (WordPress).
-# Env: MARIADB_HOST MARIADB_PORT MARIADB_USER MARIADB_PASSWORD, DB_NAME, WORK_DIR.
+# Runs in the mariadb image as the backup user: dumps one database and records exact row counts
+# from the dump's own point in time.
+#
+# MariaDB cannot share a snapshot between sessions, so two sessions must open theirs at the
+# same instant: a third holds FLUSH TABLES WITH READ LOCK only while the counting session and
+# mariadb-dump each start a consistent-snapshot transaction, then releases it; both go on
+# reading their snapshots while writes resume. The lock is held for as long as it takes two
+# connections to open a transaction (milliseconds, whatever the database's size), and taking it
+# is bounded by a server-side lock_wait_timeout: if a long write statement is running, the
+# attempt gives up within a second, so writers never queue behind it for longer, and is retried.
+# Env: MARIADB_HOST MARIADB_PORT MARIADB_USER MARIADB_PASSWORD, DB_NAME, WORK_DIR;
+#      LOCK_WAIT_TIMEOUT (s, default 1), LOCK_ATTEMPTS (default 30).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 require_env DB_NAME WORK_DIR MARIADB_HOST MARIADB_USER MARIADB_PASSWORD
 mkdir -p "$WORK_DIR"
-dump="$WORK_DIR/dump.sql.gz"
+dump="$WORK_DIR/dump.sql.zst"
 counts="$WORK_DIR/counts.tsv"
+lock_wait=${LOCK_WAIT_TIMEOUT:-1}
+attempts=${LOCK_ATTEMPTS:-30}
 
 mariadb_client
-trap 'rm -f "$MARIADB_CNF"' EXIT
+dumper=""
+cleanup() {
+  [ -z "$dumper" ] || kill "$dumper" 2>/dev/null || true
+  rm -f "$MARIADB_CNF"
+}
+trap cleanup EXIT
 
 mariadb_sql -e "SELECT 1" "$DB_NAME" >/dev/null || fail "cannot connect to database $DB_NAME on $MARIADB_HOST"
 
-coproc LOCK { mariadb_sql --unbuffered; }
-echo "FLUSH TABLES WITH READ LOCK; SELECT 'locked';" >&"${LOCK[1]}"
-locked=""
-read -r -t 60 locked <&"${LOCK[0]}" || true
-[ "$locked" = locked ] || fail "could not take the global read lock on $MARIADB_HOST"
+# A session kept open on fifos: statements go to fd $2, answers come back on fd $3.
+open_session() {
+  rm -f "$WORK_DIR/.$1.in" "$WORK_DIR/.$1.out" && mkfifo "$WORK_DIR/.$1.in" "$WORK_DIR/.$1.out"
+  # Without the other sessions' fifo ends, or a session would never see its input close.
+  mariadb_sql --unbuffered "${@:4}" <"$WORK_DIR/.$1.in" >"$WORK_DIR/.$1.out" 2>"$WORK_DIR/.$1.errors" 5>&- 6<&- 7>&- 8<&- &
+  eval "exec $2>\"\$WORK_DIR/.$1.in\" $3<\"\$WORK_DIR/.$1.out\""
+}
 
-mariadb_count_statements "$DB_NAME" "$DB_NAME" >"$counts.sql" ||
-  fail "could not list the tables of $DB_NAME"
-# Under the lock nothing changes, so the counts can run alongside the dump.
-if [ -s "$counts.sql" ]; then mariadb_sql "$DB_NAME" <"$counts.sql" >"$counts.unsorted" & else : >"$counts.unsorted"; fi
-counting=$!
+# The lock session (fds 5 and 6). wait_timeout makes the server drop it, and the lock, if this
+# script vanishes without closing the connection.
+take_lock() {
+  open_session lock 5 6
+  lock_pid=$!
+  printf '%s\n' "SET SESSION lock_wait_timeout = $lock_wait, SESSION wait_timeout = 30;" \
+    "SELECT CONNECTION_ID();" "FLUSH TABLES WITH READ LOCK;" "SELECT 'locked';" >&5
+  lock_id="" locked=""
+  read -r -t 30 lock_id <&6 || true
+  read -r -t $((lock_wait + 30)) locked <&6 || true
+  [ "$locked" = locked ] && return 0
+  exec 5>&- 6<&-
+  wait "$lock_pid" 2>/dev/null || true
+  return 1
+}
+release_lock() {
+  echo "UNLOCK TABLES;" >&5
+  exec 5>&- 6<&-
+  wait "$lock_pid" 2>/dev/null || true
+}
+for attempt in $(seq 1 "$attempts"); do
+  take_lock && break
+  [ "$attempt" -lt "$attempts" ] || fail "could not take the global read lock on $MARIADB_HOST in $attempts attempts of ${lock_wait}s (a long-running write holds it off: $(tail -n 1 "$WORK_DIR/.lock.errors"))"
+  log "a running statement holds off the global read lock; gave up after ${lock_wait}s so writes go on, retrying (attempt $attempt of $attempts)"
+  sleep 2
+done
+locked_at=$(now_ms)
 
-log "dumping $DB_NAME"
-dump_sha=$(
-  set -o pipefail
-  mariadb-dump --defaults-extra-file="$MARIADB_CNF" --single-transaction --routines --triggers --events --hex-blob "$DB_NAME" |
-    gzip -1 | tee "$dump" | sha256sum | cut -d' ' -f1
-) || fail "mariadb-dump of $DB_NAME failed"
-wait "$counting" 2>/dev/null || fail "counting rows of $DB_NAME failed"
-LC_ALL=C sort "$counts.unsorted" >"$counts"
-rm -f "$counts.sql" "$counts.unsorted"
+# Under the lock nothing changes: open the counting snapshot and list what the dump will hold.
+open_session count 7 8 "$DB_NAME"
+count_pid=$!
+printf '%s\n' "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;" "START TRANSACTION WITH CONSISTENT SNAPSHOT;" "SELECT CONNECTION_ID();" >&7
+count_id=""
+read -r -t 30 count_id <&8 || true
+[ -n "$count_id" ] || { release_lock; fail "could not open the counting snapshot: $(cat "$WORK_DIR/.count.errors")"; }
+mariadb_sql -e "SELECT table_name FROM information_schema.tables WHERE table_schema = '$DB_NAME' ORDER BY table_name" >"$WORK_DIR/.tables"
+mariadb_count_statements "$DB_NAME" "$DB_NAME" >"$WORK_DIR/.count.sql" || { release_lock; fail "could not list the tables of $DB_NAME"; }
 
-echo "UNLOCK TABLES;" >&"${LOCK[1]}"
-lock_input=${LOCK[1]}
-exec {lock_input}>&-
-wait "$LOCK_PID" || true
+# The dump, told which tables to take: one created once the lock is gone is in neither the
+# dump nor the counts.
+mapfile -t tables <"$WORK_DIR/.tables"
+log "dumping $DB_NAME (${#tables[@]} tables and views)"
+(
+  exec 5>&- 6<&- 7>&- 8<&-
+  mariadb-dump --defaults-extra-file="$MARIADB_CNF" --single-transaction --no-tablespaces --routines --triggers --events --hex-blob \
+    "$DB_NAME" "${tables[@]}" 2>"$WORK_DIR/.dump-errors" | zstd -q -1 | tee "$dump" | sha256sum | cut -d' ' -f1 >"$WORK_DIR/.dump-sha256"
+) &
+dumper=$!
+
+# The lock goes as soon as mariadb-dump's transaction exists (its consistent snapshot is open),
+# or the dump has already finished under it (a database with nothing in it).
+opened=""
+for _ in $(seq 1 300); do
+  echo "SELECT COUNT(*) FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.ID NOT IN ($lock_id, $count_id) AND p.USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND p.DB = '$DB_NAME';" >&5
+  seen=""
+  read -r -t 10 seen <&6 || true
+  if [ "${seen:-0}" -gt 0 ] || ! kill -0 "$dumper" 2>/dev/null; then opened=yes; break; fi
+  sleep 0.05
+done
+release_lock
+log "global read lock held for $(($(now_ms) - locked_at)) ms"
+[ -n "$opened" ] || fail "mariadb-dump did not open its snapshot within 15s: $(tail -n 2 "$WORK_DIR/.dump-errors")"
+
+# Counting releases each table's metadata lock as it goes (ROLLBACK TO SAVEPOINT keeps the
+# snapshot), so a schema change waits for one table's count at most, never for the backup.
+{
+  echo "SAVEPOINT counted;"
+  sed 's/$/ ROLLBACK TO SAVEPOINT counted;/' "$WORK_DIR/.count.sql"
+  echo "COMMIT;"
+} >&7
+exec 7>&-
+LC_ALL=C sort <&8 >"$counts"
+exec 8<&-
+wait "$count_pid" || fail "counting rows of $DB_NAME failed: $(cat "$WORK_DIR/.count.errors")"
+
+wait "$dumper" || fail "mariadb-dump of $DB_NAME failed: $(tail -n 3 "$WORK_DIR/.dump-errors")"
+dumper=""
+dump_sha=$(cat "$WORK_DIR/.dump-sha256")
+rm -f "$WORK_DIR"/.tables "$WORK_DIR"/.count.sql "$WORK_DIR"/.dump-sha256 "$WORK_DIR"/.dump-errors "$WORK_DIR"/.lock.* "$WORK_DIR"/.count.*
 
 write_manifest "$WORK_DIR/manifest.json" mariadb "$DB_NAME" "$dump" "$counts" "$(mariadb-dump --version)" "$dump_sha"
 log "dumped $DB_NAME: $(size_of "$dump") bytes, $(grep -c . "$counts" || true) tables"

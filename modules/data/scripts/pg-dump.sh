@@ -1,6 +1,8 @@
 #!/bin/sh
-# Runs in the postgres image: dumps one database in custom format and records exact row counts
-# taken in the dump's own snapshot, so the restore test can prove the restore is complete.
+# Runs in the postgres image as the backup role (CONNECT, and SELECT on the app's objects): dumps one
+# database in custom format and records exact row counts taken in the dump's own snapshot, so
+# the restore test can prove the restore is complete. Nothing is locked beyond what pg_dump's
+# ACCESS SHARE locks need: writers never wait for a backup.
 # Env: PGHOST PGPORT PGUSER PGPASSWORD (libpq), DB_NAME, WORK_DIR.
 set -eu
 # shellcheck source=lib.sh
@@ -25,18 +27,21 @@ done
 snapshot=$(head -n 1 "$WORK_DIR/.snapshot")
 [ -n "$snapshot" ] || fail "could not open a snapshot on $DB_NAME: $(cat "$WORK_DIR/.snapshot-errors")"
 
-# Exact counts of every user table, in the dump's snapshot, taken while the dump runs.
-pg_count_statements "$DB_NAME" >"$counts.sql" || fail "could not list the tables of $DB_NAME"
-{ printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;' "SET TRANSACTION SNAPSHOT '$snapshot';"; cat "$counts.sql"; echo 'COMMIT;'; } |
-  psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At >"$counts.unsorted" 2>"$counts.errors" &
+# Exact counts of every user table, listed and counted inside the dump's snapshot, while the
+# dump runs.
+{
+  printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;' "SET TRANSACTION SNAPSHOT '$snapshot';"
+  pg_count_query
+  echo 'COMMIT;'
+} | psql -X -q -v ON_ERROR_STOP=1 -d "$DB_NAME" -At >"$counts.unsorted" 2>"$counts.errors" &
 counting=$!
 
 log "dumping $DB_NAME (snapshot $snapshot)"
-dump_sha=$(stream_to "$dump" pg_dump --snapshot="$snapshot" --format=custom --no-owner --no-privileges --dbname="$DB_NAME") ||
+dump_sha=$(stream_to "$dump" pg_dump --snapshot="$snapshot" --format=custom --no-owner --dbname="$DB_NAME") ||
   fail "pg_dump of $DB_NAME failed"
 wait "$counting" || fail "counting rows of $DB_NAME failed: $(cat "$counts.errors")"
 LC_ALL=C sort "$counts.unsorted" >"$counts"
-rm -f "$counts.sql" "$counts.unsorted" "$counts.errors"
+rm -f "$counts.unsorted" "$counts.errors"
 
 echo 'COMMIT;' >&3
 exec 3>&-

@@ -49,7 +49,7 @@ run "database_servers_are_statefulsets_on_retained_block_storage" {
   }
 
   assert {
-    condition     = kubernetes_stateful_set_v1.server["postgresql"].spec[0].template[0].spec[0].container[0].image == "postgres:17.6" && kubernetes_stateful_set_v1.server["mariadb"].spec[0].template[0].spec[0].container[0].image == "mariadb:11.4.8"
+    condition     = kubernetes_stateful_set_v1.server["postgresql"].spec[0].template[0].spec[0].container[0].image == "postgres:17.11" && kubernetes_stateful_set_v1.server["mariadb"].spec[0].template[0].spec[0].container[0].image == "mariadb:11.8.8"
     error_message = "The official images, pinned."
   }
 
@@ -211,7 +211,7 @@ run "every_database_is_backed_up_to_spaces_and_restore_tested" {
 
   assert {
     condition = (
-      kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].image == "postgres:17.6" &&
+      kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].image == "postgres:17.11" &&
       kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].command == tolist(["/scripts/pg-dump.sh"]) &&
       kubernetes_cron_job_v1.job["wordpress/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].command == tolist(["/scripts/mariadb-dump.sh"]) &&
       kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].image == "rclone/rclone:1.71.0" &&
@@ -225,7 +225,7 @@ run "every_database_is_backed_up_to_spaces_and_restore_tested" {
       kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].image == "rclone/rclone:1.71.0" &&
       kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].command == tolist(["/scripts/fetch.sh"]) &&
       kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command == tolist(["/scripts/pg-restore-check.sh"]) &&
-      kubernetes_cron_job_v1.job["wordpress/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].image == "mariadb:11.4.8" &&
+      kubernetes_cron_job_v1.job["wordpress/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].image == "mariadb:11.8.8" &&
       { for e in kubernetes_cron_job_v1.job["wordpress/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.name => e.value }["RESTORE_MODE"] == "scratch"
     )
     error_message = "The restore test fetches with rclone, then restores into a scratch database with the database image."
@@ -254,9 +254,33 @@ run "every_database_is_backed_up_to_spaces_and_restore_tested" {
   assert {
     condition = (
       one([for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "RCLONE_CONFIG_BACKUPS_SECRET_ACCESS_KEY"]) == "backup-credentials" &&
-      one([for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "PGPASSWORD"]) == "postgres-superuser"
+      one([for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "PGPASSWORD"]) == "postgres-backup"
     )
     error_message = "Credentials reach the containers through secret_key_ref."
+  }
+
+  assert {
+    condition = alltrue([for key, job in kubernetes_cron_job_v1.job : alltrue([for e in concat(job.spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env, job.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env) :
+      !contains(["postgres-superuser", "mariadb-root"], try(e.value_from[0].secret_key_ref[0].name, ""))
+    ])])
+    error_message = "No scheduled job carries the superuser's credentials: dumps log in as the backup user, restore tests never reach the live server."
+  }
+
+  assert {
+    condition = (
+      { for e in kubernetes_cron_job_v1.job["n8n/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.name => e.value }["PGUSER"] == "platform_backup" &&
+      { for e in kubernetes_cron_job_v1.job["wordpress/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].init_container[0].env : e.name => e.value }["MARIADB_USER"] == "platform_backup" &&
+      kubernetes_secret_v1.backup_user["postgresql"].data["username"] == "platform_backup"
+    )
+    error_message = "Dumps log in as platform_backup, whose password is in the <engine>-backup Secret."
+  }
+
+  assert {
+    condition = (
+      length([for e in kubernetes_cron_job_v1.job["n8n/restore-test"].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].env : e if contains(["PGHOST", "PGUSER", "PGPASSWORD"], e.name)]) == 0 &&
+      jsondecode(kubernetes_cron_job_v1.job["n8n/restore-test"].metadata[0].annotations["platform/in-place-env"]).secret_env.PGPASSWORD.secret == "postgres-superuser"
+    )
+    error_message = "The restore test's restore step knows no live server; in-place restores add the superuser's settings from the platform/in-place-env annotation."
   }
 
   assert {
@@ -457,6 +481,26 @@ run "rejects_a_database_name_that_is_not_an_identifier" {
   }
 
   expect_failures = [var.databases]
+}
+
+run "rejects_a_database_name_in_place_restores_would_clash_with" {
+  command = plan
+
+  variables {
+    databases = { "crm__restoring" = { engine = "postgresql", namespace = "crm" } }
+  }
+
+  expect_failures = [var.databases]
+}
+
+run "rejects_a_scratch_size_that_is_not_whole_gib" {
+  command = plan
+
+  variables {
+    backup_scratch_size = "500Mi"
+  }
+
+  expect_failures = [var.backup_scratch_size]
 }
 
 run "rejects_a_reserved_database_name" {
