@@ -11,7 +11,7 @@ import { evaluate, type Evaluation } from "./policy/engine.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { PolicyInput, Rule } from "./policy/types.ts";
 import { loadSources } from "./hcl.ts";
-import { loadWaivers } from "./policy/waivers.ts";
+import { loadWaivers, waiverFileName, type WaiverSet } from "./policy/waivers.ts";
 import { Tofu } from "./tofu.ts";
 import { ensurePlanToolchain, type Toolchain } from "./toolchain/index.ts";
 
@@ -85,13 +85,34 @@ export interface CheckedPlan {
   model: PlanModel;
   evaluation: Evaluation;
   hasChanges: boolean;
+  /** Set when tofu could not plan, yet the source rules already fail the gate on the HCL alone. */
+  planError?: string;
 }
 
-/** Plans, reads the saved plan back as JSON and runs every policy over it, with the environment's waivers. */
-export async function planAndCheck(run: EnvironmentRun, rules: Rule[]): Promise<CheckedPlan> {
-  const hasChanges = await run.tofu.plan(run.planFile);
+/** The environment's own waiver file, unless CI points at the base branch's copy. */
+export function environmentWaivers(run: Pick<EnvironmentRun, "dir">, file?: string): WaiverSet {
+  return loadWaivers(file ?? join(run.dir, waiverFileName));
+}
+
+/**
+ * Plans, reads the saved plan back as JSON and runs every policy over it, with the environment's
+ * waivers. When tofu cannot plan (a Bitnami chart from a repository it cannot reach, say), the
+ * rules still judge the HCL: if that alone fails the gate, the gate fails (exit 1) and names the
+ * finding, instead of leaving the user with only a download error.
+ */
+export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: WaiverSet = environmentWaivers(run)): Promise<CheckedPlan> {
+  let hasChanges: boolean;
+  try {
+    hasChanges = await run.tofu.plan(run.planFile);
+  } catch (error) {
+    if (!(error instanceof PlatformError)) throw error;
+    const model: PlanModel = { tofuVersion: "", variables: {}, resources: [] };
+    const evaluation = await evaluate(rules, await policyInput(run.name, run.dir, model), waivers);
+    if (evaluation.passed) throw error;
+    return { model, evaluation, hasChanges: false, planError: error.message };
+  }
   const model = parsePlan(await run.tofu.showJson(run.planFile));
-  const evaluation = await evaluate(rules, await policyInput(run.name, run.dir, model), loadWaivers(run.dir));
+  const evaluation = await evaluate(rules, await policyInput(run.name, run.dir, model), waivers);
   return { model, evaluation, hasChanges };
 }
 

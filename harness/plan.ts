@@ -65,6 +65,12 @@ export interface HelmRelease {
   values: Record<string, unknown>;
   /** Rendered objects, present when the provider's manifest experiment is on. */
   manifests: Array<Record<string, unknown>>;
+  /** True when the plan carries the rendered manifest (the manifest experiment is on and every value is known). */
+  rendered: boolean;
+  /** True when the manifest is known only after apply (a value of the release is unknown at plan time). */
+  manifestUnknown: boolean;
+  /** Every set, set_list and set_sensitive entry, as written (sensitive values included: rules never print them). */
+  sets: Array<{ name: string; value: unknown; kind: "set" | "set_list" | "set_sensitive" }>;
 }
 
 export interface PlanModel {
@@ -118,13 +124,20 @@ function coerceSetValue(value: unknown, type: unknown): unknown {
   return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
-export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
+export function helmReleaseOf(values: Record<string, unknown>, afterUnknown: Record<string, unknown> = {}): HelmRelease {
   const merged: Record<string, unknown> = {};
   for (const document of (values.values as string[] | null) ?? []) {
+    if (typeof document !== "string") continue;
     for (const parsed of parseAllDocuments(document)) deepMerge(merged, asRecord(parsed.toJS()));
   }
-  for (const entry of (values.set as Array<{ name: string; value: unknown; type?: string }> | null) ?? []) {
-    setPath(merged, entry.name, coerceSetValue(entry.value, entry.type));
+  const sets: HelmRelease["sets"] = [];
+  // The provider passes set, then set_list, then set_sensitive to Helm: a later entry wins.
+  for (const kind of ["set", "set_list", "set_sensitive"] as const) {
+    for (const entry of (values[kind] as Array<{ name: string; value: unknown; type?: string }> | null) ?? []) {
+      if (!entry || typeof entry.name !== "string") continue;
+      sets.push({ name: entry.name, value: entry.value, kind });
+      setPath(merged, entry.name, kind === "set_list" ? entry.value : coerceSetValue(entry.value, entry.type));
+    }
   }
   const manifest = typeof values.manifest === "string" ? values.manifest : "";
   return {
@@ -134,6 +147,9 @@ export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
     namespace: String(values.namespace ?? "default"),
     values: merged,
     manifests: parseAllDocuments(manifest).map((document) => asRecord(document.toJS())).filter((object) => Object.keys(object).length > 0),
+    rendered: typeof values.manifest === "string",
+    manifestUnknown: afterUnknown.manifest === true,
+    sets,
   };
 }
 
@@ -156,7 +172,7 @@ export function parsePlan(json: unknown): PlanModel {
         actions: rc.change.actions,
         values: asRecord(deleting ? rc.change.before : rc.change.after),
         afterUnknown: asRecord(rc.change.after_unknown),
-        ...(rc.type === "helm_release" ? { helm: helmReleaseOf(asRecord(deleting ? rc.change.before : rc.change.after)) } : {}),
+        ...(rc.type === "helm_release" ? { helm: helmReleaseOf(asRecord(deleting ? rc.change.before : rc.change.after), deleting ? {} : asRecord(rc.change.after_unknown)) } : {}),
       };
     }),
   };

@@ -9,6 +9,12 @@ export type Severity = z.infer<typeof severitySchema>;
 /** What every rule yields, Rego or TypeScript alike: the unit of the gate and of every report. */
 export const violationSchema = z.object({
   address: z.string().min(1),
+  /**
+   * Where in the resource (or the source) the problem sits: a container's value path
+   * (spec[0].template[0].spec[0].container[1]), a Helm value path, or file:line. Optional:
+   * the address alone names a resource-wide problem.
+   */
+  path: z.string().optional(),
   message: z.string().min(1),
   fix: z.string().min(1),
 });
