@@ -8,6 +8,7 @@ import { PlatformError } from "./errors.ts";
 import { cacheDir, repoRoot, workDir } from "./paths.ts";
 import { parsePlan, type PlanModel } from "./plan.ts";
 import { evaluate, type Evaluation } from "./policy/engine.ts";
+import { helmSources, withChartDependencies } from "./policy/charts.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { PolicyInput, Rule } from "./policy/types.ts";
 import { loadSources } from "./hcl.ts";
@@ -78,7 +79,9 @@ export async function openEnvironment(name: string, cluster: Cluster, toolchain:
 }
 
 export async function policyInput(environment: string, dir: string, model: PlanModel): Promise<PolicyInput> {
-  return { environment, variables: model.variables, resources: model.resources, facts: factsOf(model.resources), sources: await loadSources(dir) };
+  const sources = await loadSources(dir);
+  const resources = withChartDependencies(model.resources, dir);
+  return { environment, variables: model.variables, resources, facts: factsOf(resources), sources, helmSources: helmSources(sources) };
 }
 
 export interface CheckedPlan {

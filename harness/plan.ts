@@ -71,6 +71,8 @@ export interface HelmRelease {
   manifestUnknown: boolean;
   /** Every set, set_list and set_sensitive entry, as written (sensitive values included: rules never print them). */
   sets: Array<{ name: string; value: unknown; kind: "set" | "set_list" | "set_sensitive" }>;
+  /** The chart's declared subcharts, when the chart is on disk (see policy/charts.ts). */
+  dependencies?: Array<{ name: string; repository: string; condition: string; library: boolean }>;
 }
 
 export interface PlanModel {

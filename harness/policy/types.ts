@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { PlannedResource } from "../plan.ts";
 import type { SourceFile } from "../hcl.ts";
+import type { HelmSource } from "./charts.ts";
 import type { Facts } from "./facts.ts";
 
 export const severitySchema = z.enum(["error", "warning"]);
@@ -45,6 +46,8 @@ export interface PolicyInput {
   resources: PlannedResource[];
   /** The Kubernetes objects of the plan in one shape (see facts.ts). */
   facts: Facts;
+  /** Every helm_release as written in HCL, literal strings with file:line (see charts.ts); Rego rules get it too. */
+  helmSources?: HelmSource[];
   sources: SourceFile[];
 }
 
