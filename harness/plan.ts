@@ -126,6 +126,8 @@ function coerceSetValue(value: unknown, type: unknown): unknown {
   return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
+const anyUnknown = (value: unknown): boolean => value === true || (Array.isArray(value) ? value.some(anyUnknown) : value !== null && typeof value === "object" && Object.values(value).some(anyUnknown));
+
 /**
  * The helm provider's manifest experiment stores the rendered objects as one JSON object keyed
  * by "<kind>.<group>/<version>/<name>"; Helm itself prints a YAML stream. Both are read.
@@ -165,7 +167,9 @@ export function helmReleaseOf(values: Record<string, unknown>, afterUnknown: Rec
     values: merged,
     manifests: renderedObjects(manifest),
     rendered: typeof values.manifest === "string",
-    manifestUnknown: afterUnknown.manifest === true,
+    // With a value unknown at plan time the provider renders nothing and reports the manifest
+    // as a known "{}": the release's objects are then unknown, whatever that field says.
+    manifestUnknown: ["manifest", "values", "set", "set_list", "set_sensitive", "chart", "repository"].some((key) => anyUnknown(afterUnknown[key])),
     sets,
   };
 }

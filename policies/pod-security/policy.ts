@@ -37,19 +37,21 @@ const subject = (container: Container, workload: Workload) =>
 function* hostAccess(workload: Workload, enforced: string | undefined): Generator<{ path: string; what: string }> {
   const pod = workload.path;
   const at = (field: string) => (pod ? `${pod}.${field}` : field);
-  if (workload.hostNetwork) yield { path: at("hostNetwork"), what: "uses the host's network namespace (hostNetwork)" };
-  if (workload.hostPID) yield { path: at("hostPID"), what: "uses the host's PID namespace (hostPID)" };
-  if (workload.hostIPC) yield { path: at("hostIPC"), what: "uses the host's IPC namespace (hostIPC)" };
-  for (const volume of workload.volumes.filter((v) => v.type === "hostPath")) yield { path: volume.path, what: `mounts the host path ${volume.hostPath} (volume "${volume.name}")` };
-  for (const sysctl of workload.sysctls.filter((name) => !safeSysctls.has(name))) yield { path: at("securityContext.sysctls"), what: `sets the unsafe sysctl ${sysctl}` };
-  if (workload.podSeccompProfile === "Unconfined") yield { path: at("securityContext.seccompProfile"), what: "runs without seccomp (seccompProfile Unconfined)" };
+  const it = `${workload.kind} ${workload.namespace}/${workload.name}`;
+  if (workload.hostNetwork) yield { path: at("hostNetwork"), what: `${it} uses the host's network namespace (hostNetwork)` };
+  if (workload.hostPID) yield { path: at("hostPID"), what: `${it} uses the host's PID namespace (hostPID)` };
+  if (workload.hostIPC) yield { path: at("hostIPC"), what: `${it} uses the host's IPC namespace (hostIPC)` };
+  for (const volume of workload.volumes.filter((v) => v.type === "hostPath")) yield { path: volume.path, what: `${it} mounts the host path ${volume.hostPath} (volume "${volume.name}")` };
+  for (const sysctl of workload.sysctls.filter((name) => !safeSysctls.has(name))) yield { path: at("securityContext.sysctls"), what: `${it} sets the unsafe sysctl ${sysctl}` };
+  if (workload.podSeccompProfile === "Unconfined") yield { path: at("securityContext.seccompProfile"), what: `${it} runs without seccomp (seccompProfile Unconfined)` };
   for (const container of workload.containers) {
     const who = subject(container, workload);
     if (container.privileged === true) yield { path: container.path, what: `${who} is privileged` };
     if (container.hostPorts.length > 0) yield { path: container.path, what: `${who} binds host port ${container.hostPorts.join(", ")}` };
     const added = container.capabilitiesAdd.filter((cap) => !baselineCapabilities.has(cap));
     if (added.length > 0) yield { path: container.path, what: `${who} adds the capabilities ${added.join(", ")}` };
-    if (container.allowPrivilegeEscalation === true) yield { path: container.path, what: `${who} allows privilege escalation` };
+    // The kubernetes provider sends allow_privilege_escalation = true unless a container sets it.
+    if (container.allowPrivilegeEscalation === true) yield { path: container.path, what: `${who} allows privilege escalation (set allow_privilege_escalation = false; the provider defaults it to true)` };
     else if (enforced === "restricted" && container.allowPrivilegeEscalation !== false) yield { path: container.path, what: `${who} does not set allowPrivilegeEscalation = false, which its restricted namespace requires (its pods would be refused)` };
     if (container.seccompProfile === "Unconfined") yield { path: container.path, what: `${who} runs without seccomp (seccompProfile Unconfined)` };
     if (container.procMount !== undefined && container.procMount !== "Default") yield { path: container.path, what: `${who} sets procMount ${container.procMount}` };
@@ -98,7 +100,7 @@ export default defineRule({
         violations.push({
           address: workload.address,
           path: access.path,
-          message: `${workload.kind} ${workload.namespace}/${workload.name}: ${access.what}, in namespace "${workload.namespace}", which is not listed in ${listFile}`,
+          message: `${access.what}, in namespace "${workload.namespace}", which is not listed in ${listFile}`,
           fix: `Remove it (grant only a baseline capability, set allowPrivilegeEscalation = false, use a volume instead of a host path); a node agent that needs the host belongs in a namespace of ${listFile}.`,
         });
       }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -22,9 +23,7 @@ afterAll(async () => {
   cluster = undefined;
 });
 
-export async function needsCluster(dir: string): Promise<boolean> {
-  return (await loadSources(dir)).some((file) => Object.hasOwn((file.body.variable ?? {}) as object, "kubeconfig_path"));
-}
+const declares = async (dir: string, name: string) => (await loadSources(dir)).some((file) => Object.hasOwn((file.body.variable ?? {}) as object, name));
 
 /** The CRDs of test/fixtures/crds, so charts that render those kinds pass a dry-run install. */
 async function withFixtureKinds(started: Cluster): Promise<Cluster> {
@@ -40,9 +39,16 @@ async function withFixtureKinds(started: Cluster): Promise<Cluster> {
   return started;
 }
 
-/** A fixture planned as the policies see it, against the shared control plane when it has charts. */
+/**
+ * A fixture planned as the policies see it: against the shared control plane when it has
+ * charts, and with a generated state key when it encrypts its state as an environment does.
+ */
 export async function fixtureInput(dir: string): Promise<PolicyInput> {
-  if (!(await needsCluster(dir))) return standaloneInput(dir);
-  cluster ??= acquireCluster({ prefer: "local" }).then(withFixtureKinds);
-  return standaloneInput(dir, "fixture", { kubeconfig_path: (await cluster).kubeconfig });
+  const variables: Record<string, string> = {};
+  if (await declares(dir, "state_passphrase")) variables.state_passphrase = randomBytes(24).toString("base64url");
+  if (await declares(dir, "kubeconfig_path")) {
+    cluster ??= acquireCluster({ prefer: "local" }).then(withFixtureKinds);
+    variables.kubeconfig_path = (await cluster).kubeconfig;
+  }
+  return standaloneInput(dir, "fixture", variables);
 }
