@@ -187,9 +187,15 @@ condition_or_name(dependency) := sprintf("%s.enabled", [dependency.name]) if dep
 # oci://host/path/mailu, repo/mailu, ./charts/mailu, mailu-2.7.1.tgz -> mailu
 chart_name(chart) := name if {
 	parts := split(trim_right(lower(chart), "/"), "/")
-	last := parts[count(parts) - 1]
-	name := regex.replace(regex.replace(last, `\.tgz$`, ""), `-[0-9]+\.[0-9]+\.[0-9]+([-+][0-9a-z.]+)?$`, "")
+	base := trim_suffix(parts[count(parts) - 1], ".tgz")
+	words := split(base, "-")
+	versions := [i | some i, word in words; regex.match(`^[0-9]+\.[0-9]+`, word)]
+	name := without_version(words, versions)
 }
+
+without_version(words, versions) := concat("-", words) if count(versions) == 0
+
+without_version(words, versions) := concat("-", array.slice(words, 0, min(versions))) if count(versions) > 0
 
 dotted(path) := concat(".", [format_key(p) | some p in path])
 
