@@ -562,7 +562,7 @@ function networkPolicyOf(view: ObjectView, name: string, namespace: string): Net
   const policyTypes = stringList(view.spec.raw("policy_types", "policyTypes"));
   const effectivePolicyTypes = policyTypes.length > 0 ? policyTypes : ["Ingress", ...(egress.length > 0 ? ["Egress"] : [])];
   const admitsAllIngress = ingress.some((rule) => list(rule.raw("from")).length === 0 && list(rule.raw("ports")).length === 0);
-  return { address: view.address, name, namespace, selectsAllPods, policyTypes, effectivePolicyTypes, ingressRules: ingress.length, egressRules: egress.length, admitsAllIngress, path: view.root.path };
+  return { address: view.address, name, namespace, selectsAllPods, policyTypes, effectivePolicyTypes, ingressRules: ingress.length, egressRules: egress.length, admitsAllIngress, path: view.spec.path };
 }
 
 // Traefik's rule language: Host(`a`) || Host(`b`, `c`) (v2 allows several), HostSNI for TCP.
