@@ -80,6 +80,8 @@ export interface Workload {
   labels: Record<string, string>;
   /** Where the object sits in its resource ("" for a kubernetes_* resource). */
   path: string;
+  /** Where its pod spec sits (spec[0].template[0].spec[0], manifest.spec.template.spec, ...). */
+  podPath: string;
   podLabels: Record<string, string>;
   podAnnotations: Record<string, string>;
   podRunAsNonRoot?: boolean;
@@ -534,6 +536,7 @@ function workloadOf(view: ObjectView, unreadable: Unreadable[]): Workload | unde
     namespace,
     labels: strings(view.metadata.raw("labels")),
     path: objectPath,
+    podPath: pod.path,
     podLabels: strings(podMetadata.raw("labels")),
     podAnnotations: strings(podMetadata.raw("annotations")),
     podRunAsNonRoot: optionalBoolean(podSecurity.raw("run_as_non_root", "runAsNonRoot")),
@@ -635,7 +638,7 @@ export function factsOf(resources: PlannedResource[]): Facts {
     if (operatorEngine) {
       const image = String(view.spec.raw("image", "imageName") ?? "");
       facts.workloads.push({
-        address: view.address, source: view.source, kind: view.kind, name, namespace, labels: strings(metadata.labels), path: view.root.path, podLabels: {}, podAnnotations: {},
+        address: view.address, source: view.source, kind: view.kind, name, namespace, labels: strings(metadata.labels), path: view.root.path, podPath: view.spec.path, podLabels: {}, podAnnotations: {},
         hostNetwork: false, hostPID: false, hostIPC: false, sysctls: [], containers: [], volumes: [], claims: [], database: { engine: operatorEngine, by: "operator", ...(image ? { container: image } : {}) },
       });
       facts.unreadable.push({ address: view.address, kind: view.kind, name, namespace, path: view.root.path, reason: `${view.apiVersion} ${view.kind} is an operator-run database whose pods the plan does not show` });

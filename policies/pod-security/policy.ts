@@ -35,8 +35,9 @@ const subject = (container: Container, workload: Workload) =>
 
 /** Baseline-level host access and privilege, each with the value path it sits at. */
 function* hostAccess(workload: Workload, enforced: string | undefined): Generator<{ path: string; what: string }> {
-  const pod = workload.path;
-  const at = (field: string) => (pod ? `${pod}.${field}` : field);
+  // In the resource's own spelling: host_pid in a kubernetes_* resource, hostPID in a manifest.
+  const typed = !workload.podPath.startsWith("manifest");
+  const at = (field: string) => `${workload.podPath}.${typed ? field.replace(/([a-z])([A-Z]+)/g, "$1_$2").toLowerCase().replace(/^security_context\./, "security_context[0].") : field}`;
   const it = `${workload.kind} ${workload.namespace}/${workload.name}`;
   if (workload.hostNetwork) yield { path: at("hostNetwork"), what: `${it} uses the host's network namespace (hostNetwork)` };
   if (workload.hostPID) yield { path: at("hostPID"), what: `${it} uses the host's PID namespace (hostPID)` };
