@@ -72,7 +72,7 @@ export default defineRule({
       // The release's own finding already covers objects that share its layer and namespace.
       if (release && release.layer === layer && release.namespace === workload.namespace) continue;
       const violation = misplaced(layer, workload.namespace, workload.address, `${workload.kind} ${workload.name}`);
-      if (violation) violations.push({ ...violation, path: workload.path || "metadata" });
+      if (violation) violations.push({ ...violation, path: workload.path ? `${workload.path}.metadata.namespace` : "metadata[0].namespace" });
     }
 
     for (const namespace of input.facts.namespaces) {
