@@ -664,7 +664,7 @@ export function factsOf(resources: PlannedResource[]): Facts {
         facts.networkPolicies.push(networkPolicyOf(view, name, namespace));
         break;
       case "StorageClass":
-        facts.storageClasses.push(defined({ address: view.address, name, provisioner: String(view.root.raw("storage_provisioner", "provisioner") ?? ""), reclaimPolicy: optionalString(view.root.raw("reclaim_policy", "reclaimPolicy")), path: view.root.path }) as StorageClassFact);
+        facts.storageClasses.push(defined({ address: view.address, name, provisioner: String(view.root.raw("storage_provisioner", "provisioner") ?? ""), reclaimPolicy: optionalString(view.root.raw("reclaim_policy", "reclaimPolicy")), path: view.root.join(view.root.typed ? "storage_provisioner" : "provisioner") }) as StorageClassFact);
         break;
       case "ConfigMap":
         facts.configMaps.push({ address: view.address, name, namespace, labels: strings(metadata.labels), data: strings(view.root.raw("data")), path: view.root.join("data") });
