@@ -36,14 +36,14 @@ function databaseViolations(database: Workload, cronJobs: Workload[]): Violation
   if (backups.length === 0) {
     violations.push({
       address: database.address,
-      path: database.path || "metadata",
+      path: database.path || "metadata[0]",
       message: `${what} has no running backup CronJob (${labels("backup")}) in namespace ${database.namespace}${idleNote}`,
       fix: `Add a CronJob in ${database.namespace} labelled ${labels("backup")} that dumps the database and uploads it to the backups bucket in Spaces (env S3_BUCKET and S3_ENDPOINT).`,
     });
   } else if (!backups.some(writesToSpaces)) {
     violations.push({
       address: database.address,
-      path: database.path || "metadata",
+      path: database.path || "metadata[0]",
       message: `${what} is backed up by CronJob ${backups.map((job) => job.name).join(", ")}, but none of its containers sets both S3_BUCKET and S3_ENDPOINT, so nothing shows the backup reaches Spaces`,
       fix: "Set env S3_BUCKET (the backups bucket) and S3_ENDPOINT (https://<region>.digitaloceanspaces.com) as literal values on the container that uploads the dump.",
     });
@@ -51,7 +51,7 @@ function databaseViolations(database: Workload, cronJobs: Workload[]): Violation
   if (!jobs.some((job) => job.labels["platform/job"] === "restore-test")) {
     violations.push({
       address: database.address,
-      path: database.path || "metadata",
+      path: database.path || "metadata[0]",
       message: `${what} has no running restore-test CronJob (${labels("restore-test")}) in namespace ${database.namespace}${idleNote}`,
       fix: `Add a CronJob in ${database.namespace} labelled ${labels("restore-test")} that restores the latest backup into a scratch database and checks it, so a backup that cannot be restored fails loudly.`,
     });
