@@ -575,7 +575,7 @@ const traefikRegexps = (rule: string) => [...rule.matchAll(/\bHost(?:SNI)?Regexp
 
 function ingressOf(view: ObjectView, name: string, namespace: string): IngressFact | undefined {
   const annotations = strings(view.metadata.raw("annotations"));
-  const path = view.root.path;
+  const path = view.spec.path;
   switch (view.kind) {
     case "Ingress": {
       const hosts = view.spec.items("rule", "rules").map((rule) => rule.raw("host")).filter((host): host is string => typeof host === "string" && host !== "");
