@@ -112,6 +112,15 @@ function* variableFindings(file: SourceFile): Generator<Finding> {
   }
 }
 
+/** The header of the block a finding's path starts in, so its line is looked for inside that block. */
+function blockHeader(path: string): string | undefined {
+  const [kind, type, name] = path.split(/[.[]/);
+  if ((kind === "resource" || kind === "data") && type && name) return `"${type}" "${name}"`;
+  if ((kind === "variable" || kind === "module" || kind === "provider" || kind === "output") && type) return `${kind} "${type}"`;
+  if (kind === "locals" || kind === "terraform") return kind;
+  return undefined;
+}
+
 /** A tfvars file sets root variables: a secret-named one, or a token-shaped value, is a literal secret. */
 function* tfvarsSecrets(file: SourceFile): Generator<Finding> {
   for (const [name, value] of Object.entries(file.body)) {
@@ -146,7 +155,7 @@ export default defineRule({
     const violations: Violation[] = input.sources.flatMap((file) => {
       const scope = input.sources.filter((other) => other.dir === file.dir);
       const findings = file.role === "variables" ? [...tfvarsSecrets(file)] : [...literalSecrets(file.body, "", scope), ...variableFindings(file)];
-      return findings.map((finding) => ({ address: `${file.path}: ${finding.path}`, path: `${file.path}:${lineOf(file, finding.needle ?? finding.path.split(".").at(-1) ?? "")}`, message: finding.message, fix: finding.fix }));
+      return findings.map((finding) => ({ address: `${file.path}: ${finding.path}`, path: `${file.path}:${lineOf(file, finding.needle ?? finding.path.split(".").at(-1) ?? "", blockHeader(finding.path))}`, message: finding.message, fix: finding.fix }));
     });
     const root = input.sources.filter((file) => !file.inModule);
     if (input.environment !== "local" && root.length > 0) violations.push(...encryptionFindings(root));
