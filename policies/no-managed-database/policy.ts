@@ -32,8 +32,9 @@ export default defineRule({
         continue;
       }
       // Rendered chart objects are judged one by one below, with their own paths.
-      const { manifest: _manifest, ...values } = resource.values;
-      const found = [...strings(resource.type === "helm_release" ? values : resource.values, "")].map((entry) => ({ ...entry, host: entry.text.match(managedHost)?.[0] })).find((entry) => entry.host);
+      // A release is judged on its merged values (values YAML, set, set_sensitive) with their paths.
+      const { manifest: _manifest, values: _values, set: _set, set_list: _list, set_sensitive: _sensitive, ...settings } = resource.values;
+      const found = [...(resource.helm ? [...strings(resource.helm.values, "values"), ...strings(settings, "")] : strings(resource.values, ""))].map((entry) => ({ ...entry, host: entry.text.match(managedHost)?.[0] })).find((entry) => entry.host);
       const rendered = (resource.helm?.manifests ?? []).flatMap((object) => [...strings(object, `manifest(${String(object.kind)}/${String((object.metadata as { name?: unknown } | undefined)?.name)})`)]).map((entry) => ({ ...entry, host: entry.text.match(managedHost)?.[0] })).find((entry) => entry.host);
       for (const hit of [found, rendered].filter((entry) => entry !== undefined)) {
         violations.push({
