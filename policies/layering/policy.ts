@@ -17,7 +17,8 @@ const baseName = (reference: string) =>
 // An infra component ships several images (cert-manager-controller, loki-canary), hence the prefix.
 function layerOfName(name: string): Layer | undefined {
   if (infraComponents.some((component) => name === component || name.startsWith(`${component}-`))) return "infra";
-  return dataComponents.has(name) ? "data" : undefined;
+  // A database image belongs to the data layer even as a client (the data module's provisioning Jobs).
+  return dataComponents.has(name) || databaseFamilyOf(name) ? "data" : undefined;
 }
 
 /**

@@ -33,10 +33,13 @@ bitnami(text) if {
 	bitnami_reference(lowered)
 }
 
+# Percent-encoded letters of a chart URL (%62itnami); opa-wasm has no urlquery.decode.
 bitnami(text) if {
 	contains(text, "%")
-	bitnami_reference(lower(urlquery.decode(text)))
+	bitnami_reference(percent_decoded(lower(text)))
 }
+
+percent_decoded(text) := replace(replace(replace(replace(replace(replace(replace(replace(replace(text, "%62", "b"), "%69", "i"), "%74", "t"), "%6e", "n"), "%61", "a"), "%6d", "m"), "%2f", "/"), "%3a", ":"), "%2e", ".")
 
 bitnami_image(image) if bitnami(image)
 

@@ -42,3 +42,7 @@ test_upstream_charts_known_to_bundle if {
 test_chart_repository_and_source if {
 	count(no_bitnami.deny) == 1 with input as {"facts": {"workloads": []}, "resources": [], "helmSources": [{"address": "helm_release.r", "strings": [{"path": "repository", "text": "https://charts.bitnami.com/bitnami", "at": "main.tf:3"}]}]}
 }
+
+test_percent_encoded_repository if {
+	count(no_bitnami.deny) == 1 with input as {"facts": {"workloads": []}, "resources": [{"address": "helm_release.r", "type": "helm_release", "actions": ["create"], "values": {"chart": "redis", "repository": "https://charts.%62itnami.com/%62itnami"}, "helm": {"chart": "redis", "values": {}, "manifests": []}}]}
+}

@@ -10,7 +10,8 @@ type Json = Record<string, unknown>;
 const secretWord = /(^|[_.-])(password|passwd|pass|pwd|secret|token|api_key|apikey|access_key|secret_key|passphrase|private_key|credentials?|client_secret|auth_key|encryption_key|signing_key|dsn)$/;
 function holdsSecret(name: string): boolean {
   const snake = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
-  return secretWord.test(snake) && !/(^|[_.-])existing_/.test(snake);
+  // A bare "secret" key names a Kubernetes Secret (volume secret, env from a secret), not a value.
+  return secretWord.test(snake) && snake !== "secret" && !/(^|[_.-])existing_/.test(snake);
 }
 
 const tokenShapes: Array<[RegExp, string]> = [
