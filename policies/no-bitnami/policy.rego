@@ -20,24 +20,19 @@ bitnami_reference(text) if regex.match(`(^|[/.:@\s"'=])bitnami[a-z0-9-]*([/.:@\s
 # Bitnami's own tag scheme (7.4.2-debian-12-r5) gives a re-hosted copy away under any name.
 bitnami_tag(text) if regex.match(`^[^\s]+:[0-9][\w.]*-(debian|photon|ubuntu|ol|rhel)-[0-9]+-r[0-9]+$`, text)
 
-# Cheap test first: most strings of a plan never mention it.
+# Cheap tests first: most strings of a plan never mention it, and each is lowered once.
 bitnami(text) if {
 	lowered := lower(text)
-	contains(lowered, "bitnami")
-	bitnami_reference(lowered)
+	suspicious(lowered)
+	bitnami_reference(percent_decoded(lowered))
 }
 
-bitnami(text) if {
-	lowered := lower(text)
-	contains(lowered, "vmware")
-	bitnami_reference(lowered)
-}
+suspicious(text) if contains(text, "bitnami")
+
+suspicious(text) if contains(text, "vmware")
 
 # Percent-encoded letters of a chart URL (%62itnami); opa-wasm has no urlquery.decode.
-bitnami(text) if {
-	contains(text, "%")
-	bitnami_reference(percent_decoded(lower(text)))
-}
+suspicious(text) if contains(text, "%")
 
 percent_decoded(text) := replace(replace(replace(replace(replace(replace(replace(replace(replace(text, "%62", "b"), "%69", "i"), "%74", "t"), "%6e", "n"), "%61", "a"), "%6d", "m"), "%2f", "/"), "%3a", ":"), "%2e", ".")
 
@@ -75,8 +70,8 @@ deny contains violation(resource.address, concat(".", [format_key(p) | some p in
 	not deleting(resource)
 	walk(resource.values, [path, text])
 	is_string(text)
-	not container_field(path)
 	bitnami(text)
+	not container_field(path)
 	message := sprintf("names the Bitnami reference \"%s\"", [text])
 }
 
@@ -117,8 +112,8 @@ deny contains violation(resource.address, sprintf("manifest(%s/%s).%s", [rendere
 	some rendered in resource.helm.manifests
 	walk(rendered, [path, text])
 	is_string(text)
-	not container_field(path)
 	bitnami(text)
+	not container_field(path)
 	message := sprintf("the chart renders %s %s naming \"%s\"", [rendered.kind, object.get(object.get(rendered, "metadata", {}), "name", ""), text])
 }
 
