@@ -36,6 +36,9 @@ suspicious(text) if contains(text, "%")
 
 percent_decoded(text) := replace(replace(replace(replace(replace(replace(replace(replace(replace(text, "%62", "b"), "%69", "i"), "%74", "t"), "%6e", "n"), "%61", "a"), "%6d", "m"), "%2f", "/"), "%3a", ":"), "%2e", ".")
 
+# One serialisation per value tree: most resources never mention Bitnami, and are not walked.
+mentions_bitnami(value) if suspicious(lower(json.marshal(value)))
+
 bitnami_image(image) if bitnami(image)
 
 bitnami_image(image) if bitnami_tag(lower(image))
@@ -68,6 +71,7 @@ deny contains violation(resource.address, concat(".", [format_key(p) | some p in
 	some resource in input.resources
 	resource.type != "helm_release"
 	not deleting(resource)
+	mentions_bitnami(resource.values)
 	walk(resource.values, [path, text])
 	is_string(text)
 	bitnami(text)
@@ -98,6 +102,7 @@ deny contains violation(resource.address, concat(".", ["values", dotted(path)]),
 	some resource in input.resources
 	resource.type == "helm_release"
 	not deleting(resource)
+	mentions_bitnami(resource.helm.values)
 	walk(resource.helm.values, [path, text])
 	is_string(text)
 	bitnami(text)
@@ -110,6 +115,7 @@ deny contains violation(resource.address, sprintf("manifest(%s/%s).%s", [rendere
 	resource.type == "helm_release"
 	not deleting(resource)
 	some rendered in resource.helm.manifests
+	mentions_bitnami(rendered)
 	walk(rendered, [path, text])
 	is_string(text)
 	bitnami(text)
