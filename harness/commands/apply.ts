@@ -3,15 +3,17 @@ import pc from "picocolors";
 import { confirmByTyping } from "../confirm.ts";
 import { step } from "../progress.ts";
 import { renderChanges } from "../report/index.ts";
-import { envOption, gatedPlan, reportsOption } from "./plan.ts";
+import { envOption, gatedPlan, policiesOption, reportsOption, waiversOption } from "./plan.ts";
 
 export const applyCommand = new Command("apply")
   .description("plan, run the gate, show the changes, then apply exactly the saved plan that passed")
   .addOption(envOption())
   .addOption(new Option("-c, --context <name>", "kubeconfig context to apply to (default: a cluster the harness starts, gone after the run)"))
   .addOption(reportsOption())
+  .addOption(policiesOption())
+  .addOption(waiversOption())
   .option("--auto-approve", "apply without asking (CI); the gate still decides")
-  .action(async (options: { env: string; context?: string; reports: string; autoApprove?: boolean }) => {
+  .action(async (options: { env: string; context?: string; reports: string; policies?: string; waivers?: string; autoApprove?: boolean }) => {
     const report = await gatedPlan({ ...options, ci: false }, async (run, checked) => {
       console.log(pc.bold("Changes:"));
       console.log(renderChanges(checked.model.resources));
