@@ -20,7 +20,7 @@ export async function kubeGet<T = unknown>(cluster: Cluster, path: string): Prom
   return kubeRequest<T>(cluster, "GET", path);
 }
 
-export async function kubeRequest<T = unknown>(cluster: Cluster, method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function kubeRequest<T = unknown>(cluster: Cluster, method: "GET" | "POST" | "DELETE" | "PATCH", path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const config = certKubeconfig.parse(parse(readFileSync(cluster.kubeconfig, "utf8")));
   const contextName = cluster.context ?? config["current-context"];
   const context = config.contexts.find((entry) => entry.name === contextName)!.context;
@@ -29,7 +29,9 @@ export async function kubeRequest<T = unknown>(cluster: Cluster, method: "GET" |
   const decode = (data: string) => Buffer.from(data, "base64").toString();
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : undefined;
+    // PATCH is a JSON merge patch: the one patch kind that needs no knowledge of the object's schema.
+    const contentType = method === "PATCH" ? "application/merge-patch+json" : "application/json";
+    const headers = payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : undefined;
     const tls = { ca: decode(server["certificate-authority-data"]), cert: decode(user["client-certificate-data"]), key: decode(user["client-key-data"]) };
     const req = request(new URL(path, server.server), { method, headers, ...tls }, (res) => {
       let text = "";

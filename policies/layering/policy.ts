@@ -3,7 +3,7 @@ import { defineRule, type Violation } from "../../harness/policy/types.ts";
 
 type Layer = "infra" | "data" | "apps";
 
-const infraComponents = ["traefik", "cert-manager", "external-dns", "velero", "kube-prometheus-stack", "prometheus", "grafana", "loki", "alloy", "promtail", "alertmanager"];
+const infraComponents = ["traefik", "cert-manager", "external-dns", "velero", "kube-prometheus-stack", "prometheus", "grafana", "loki", "alloy", "promtail", "alertmanager", "victoria-logs-single", "victoria-logs", "vector", "kube-state-metrics", "prometheus-node-exporter", "node-exporter"];
 const dataComponents = new Set(["postgres", "mariadb", "mysql", "valkey", "redis"]);
 // Namespaces no app may use: the shared layers, and Kubernetes' own.
 const notForApps = (namespace: string) => namespace === "infra" || namespace === "data" || namespace === "default" || namespace.startsWith("kube-");

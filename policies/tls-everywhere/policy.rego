@@ -76,8 +76,11 @@ traefik_chart(chart) if chart == "traefik"
 
 traefik_chart(chart) if endswith(chart, "/traefik")
 
-# Chart v34+ spells it ports.web.redirections.entryPoint; older charts used ports.web.redirectTo
-# (a string, later an object with a port).
+# Chart v38+ spells it ports.web.http.redirections.entryPoint, v34 to v37
+# ports.web.redirections.entryPoint; older charts used ports.web.redirectTo (a string, later an
+# object with a port).
+redirects_to_websecure(values) if values.ports.web.http.redirections.entryPoint.to == "websecure"
+
 redirects_to_websecure(values) if values.ports.web.redirections.entryPoint.to == "websecure"
 
 redirects_to_websecure(values) if values.ports.web.redirectTo == "websecure"
@@ -95,6 +98,6 @@ deny contains violation if {
 		"msg": sprintf("%s: %s", [resource.address, message]),
 		"address": resource.address,
 		"message": message,
-		"fix": "Set ports.web.redirections.entryPoint.to = \"websecure\" and ports.web.redirections.entryPoint.scheme = \"https\" in the release's values.",
+		"fix": "Set ports.web.http.redirections.entryPoint.to = \"websecure\" and .scheme = \"https\" in the release's values (ports.web.redirections.entryPoint on charts before v38).",
 	}
 }

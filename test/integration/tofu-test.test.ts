@@ -11,7 +11,7 @@ describe.each(["modules/data", "modules/k8s-config", "modules/namespace"])("tofu
   it("passes every run", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "tofu-test-"));
     try {
-      const tofu = new Tofu({ toolchain: await ensurePlanToolchain(), dir: join(repoRoot, module), dataDir });
+      const tofu = new Tofu({ toolchain: await ensurePlanToolchain(join(repoRoot, module)), dir: join(repoRoot, module), dataDir });
       await tofu.init();
       const { stdout } = await tofu.test();
       expect(String(stdout)).toMatch(/Success! \d+ passed, 0 failed/);
