@@ -6,6 +6,7 @@ import { planCommand } from "./commands/plan.ts";
 import { restoreCommand } from "./commands/restore.ts";
 import { runCli } from "./commands/run.ts";
 import { toolchainCommand } from "./commands/toolchain.ts";
+import { veleroDrillCommand } from "./commands/velero-drill.ts";
 
 // One file per command under commands/; this file only lists them.
 const program = new Command("platform")
@@ -13,6 +14,7 @@ const program = new Command("platform")
   .addCommand(planCommand)
   .addCommand(applyCommand)
   .addCommand(restoreCommand)
+  .addCommand(veleroDrillCommand)
   .addCommand(toolchainCommand)
   .addCommand(docsCommand);
 

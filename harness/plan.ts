@@ -119,6 +119,18 @@ function coerceSetValue(value: unknown, type: unknown): unknown {
   return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
+/**
+ * The helm provider's manifest experiment stores the rendered objects as one JSON map keyed by
+ * "<kind.group>/<apiVersion>/[<namespace>/]<name>"; a plain multi-document YAML manifest is
+ * read as well. Either way: one entry per Kubernetes object.
+ */
+export function manifestObjects(manifest: string): Array<Record<string, unknown>> {
+  return parseAllDocuments(manifest)
+    .map((document) => asRecord(document.toJS()))
+    .flatMap((document) => (typeof document.kind === "string" ? [document] : Object.values(document).map(asRecord)))
+    .filter((object) => typeof object.kind === "string");
+}
+
 export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
   const merged: Record<string, unknown> = {};
   for (const document of (values.values as string[] | null) ?? []) {
@@ -137,7 +149,7 @@ export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
     version,
     namespace: String(values.namespace ?? "default"),
     values: merged,
-    manifests: parseAllDocuments(manifest).map((document) => asRecord(document.toJS())).filter((object) => Object.keys(object).length > 0),
+    manifests: manifestObjects(manifest),
   };
 }
 

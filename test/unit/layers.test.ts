@@ -12,7 +12,7 @@ const layers: Array<{ name: string; paths: string[] }> = [
   { name: "ground", paths: ["plan.ts", "hcl.ts", "errors.ts", "paths.ts", "progress.ts"] },
   { name: "policy and toolchain", paths: ["policy/", "toolchain/", "processes.ts", "confirm.ts"] },
   { name: "cluster, tofu, report, services", paths: ["cluster/", "tofu.ts", "report/", "services/"] },
-  { name: "environment, restore, docs", paths: ["environment.ts", "restore.ts", "docs.ts"] },
+  { name: "environment, restore, velero, docs", paths: ["environment.ts", "restore.ts", "velero.ts", "docs.ts"] },
   { name: "commands", paths: ["commands/"] },
   { name: "cli", paths: ["cli.ts"] },
 ];
