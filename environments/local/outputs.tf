@@ -8,7 +8,7 @@ output "database_connection_secrets" {
   value       = module.data.connection_secrets
 }
 
-output "pending_custom_resources" {
-  description = "Custom resources waiting for their CRDs: the harness plans once more after an apply that installed them."
-  value       = module.k8s_config.pending_custom_resources
+output "pending" {
+  description = "What the next plan adds once this apply created what it waits for (the infra namespace, CRDs); `platform apply` plans, gates and applies again while it is not empty."
+  value       = module.k8s_config.pending
 }

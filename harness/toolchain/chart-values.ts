@@ -31,8 +31,12 @@ export function coalesce(defaults: Values, overrides: Values): Values {
   return out;
 }
 
-/** Keys we set that neither the chart's defaults nor its schema know, as dotted paths. */
-export function unknownKeys(values: Values, defaults: Values, schema: Values = {}, path = ""): string[] {
+/**
+ * Keys we set that neither the chart's defaults nor its schema know, as dotted paths. Charts
+ * document optional keys as comments in values.yaml (`# storageClass: "-"`): a key named in
+ * such a comment anywhere in the file counts as known.
+ */
+export function unknownKeys(values: Values, defaults: Values, schema: Values = {}, commented = new Set<string>(), path = ""): string[] {
   const declared = isMap(schema.properties) ? (schema.properties as Values) : {};
   const patterns = Object.entries(isMap(schema.patternProperties) ? (schema.patternProperties as Values) : {});
   // A map the schema opens (additionalProperties: a schema or true) takes any key it describes.
@@ -41,15 +45,16 @@ export function unknownKeys(values: Values, defaults: Values, schema: Values = {
     const here = path ? `${path}.${key}` : key;
     const pattern = patterns.find(([regex]) => new RegExp(regex).test(key))?.[1];
     const subschema = (isMap(declared[key]) ? declared[key] : isMap(pattern) ? pattern : anyKey) as Values | undefined;
-    if (!(key in defaults) && subschema === undefined) return [here];
+    if (!(key in defaults) && subschema === undefined) return commented.has(key) ? [] : [here];
     const fallback = isMap(defaults[key]) ? (defaults[key] as Values) : {};
     const open = Object.keys(fallback).length === 0 && !isMap(subschema?.properties);
-    return isMap(value) && !open ? unknownKeys(value, fallback, subschema ?? {}, here) : [];
+    return isMap(value) && !open ? unknownKeys(value, fallback, subschema ?? {}, commented, here) : [];
   });
 }
 
 interface ChartPart {
   defaults: Values;
+  commented: Set<string>;
   schema?: Values;
   subcharts: Map<string, ChartPart>;
 }
@@ -62,7 +67,9 @@ function chartParts(files: Map<string, Buffer>, prefix = ""): ChartPart {
     if (path.startsWith(prefix) && match) subcharts.set(match[1]!, chartParts(files, `${prefix}charts/${match[1]}/`));
   }
   const schema = text("values.schema.json");
-  return { defaults: (parse(text("values.yaml") ?? "{}") as Values | null) ?? {}, ...(schema ? { schema: JSON.parse(schema) as Values } : {}), subcharts };
+  const values = text("values.yaml") ?? "{}";
+  const commented = new Set([...values.matchAll(/^\s*#+\s*([A-Za-z0-9_.-]+):/gm)].map((match) => match[1]!));
+  return { defaults: (parse(values) as Values | null) ?? {}, commented, ...(schema ? { schema: JSON.parse(schema) as Values } : {}), subcharts };
 }
 
 // Helm's validator accepts the drafts charts use; it does not assert formats either.
@@ -81,7 +88,7 @@ function checkPart(name: string, part: ChartPart, values: Values, result: Values
   } else {
     result.checkedAgainst[name] = "defaults";
   }
-  for (const key of unknownKeys(own, part.defaults, part.schema)) result.findings.push(`${name}: ${key} is not a value of this chart (neither in its values.yaml nor in its schema)`);
+  for (const key of unknownKeys(own, part.defaults, part.schema, part.commented)) result.findings.push(`${name}: ${key} is not a value of this chart (neither in its values.yaml nor in its schema)`);
   for (const [subchart, subpart] of part.subcharts) {
     const given = values[subchart];
     if (isMap(given)) checkPart(`${name}/${subchart}`, subpart, given, result);

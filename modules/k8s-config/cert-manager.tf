@@ -19,7 +19,7 @@ locals {
 }
 
 resource "helm_release" "cert_manager" {
-  count = var.components.cert_manager ? 1 : 0
+  count = local.install.cert_manager ? 1 : 0
 
   name        = "cert-manager"
   namespace   = local.infra_namespace

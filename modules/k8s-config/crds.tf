@@ -1,8 +1,24 @@
-# Custom resources (ClusterIssuers, Velero's storage location and schedules) can only be
-# planned once their CRDs exist: the provider reads each kind's schema from the API server.
-# The charts install the CRDs; these lookups see them from the next plan on, so a fresh
-# cluster takes two gated applies (the harness's apply repeats the plan once by itself).
+# What must exist on the API server before something can be planned:
+# - the infra namespace, before any chart: the helm provider's plan-time dry run cannot see
+#   objects in a namespace that does not exist yet, and then fails the apply as an
+#   "inconsistent final plan" (hashicorp/helm 3.2.0);
+# - each custom resource's CRD, before that resource (ClusterIssuers, Velero's storage location
+#   and schedules): the kubernetes provider reads the kind's schema from the API server.
+# These lookups see them from the next plan on, so a fresh cluster takes up to three gated
+# applies: namespaces, charts (with their CRDs), custom resources. `platform apply` repeats
+# plan, gate and apply while the output `pending` lists something.
+data "kubernetes_resources" "infra_namespace" {
+  api_version    = "v1"
+  kind           = "Namespace"
+  field_selector = "metadata.name=infra"
+}
+
 locals {
+  infra_namespace_ready = length(data.kubernetes_resources.infra_namespace.objects) > 0
+
+  # A component's chart is planned once the namespace exists.
+  install = { for component, enabled in var.components : component => enabled && local.infra_namespace_ready }
+
   watched_crds = concat(
     var.components.cert_manager ? ["clusterissuers.cert-manager.io"] : [],
     var.components.velero ? ["backupstoragelocations.velero.io", "schedules.velero.io"] : [],

@@ -38,7 +38,7 @@ locals {
 }
 
 resource "helm_release" "external_dns" {
-  count = var.components.external_dns ? 1 : 0
+  count = local.install.external_dns ? 1 : 0
 
   name        = "external-dns"
   namespace   = local.infra_namespace

@@ -20,7 +20,7 @@ locals {
 }
 
 resource "helm_release" "victoria_logs" {
-  count = var.components.logging ? 1 : 0
+  count = local.install.logging ? 1 : 0
 
   name        = "logs"
   namespace   = local.infra_namespace

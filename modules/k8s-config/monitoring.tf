@@ -22,16 +22,15 @@ locals {
     configmapReload = {
       prometheus = { resources = { requests = { cpu = "5m", memory = "16Mi" }, limits = { memory = "48Mi" } } }
     }
-    alertmanager = {
-      enabled     = true
-      persistence = { enabled = true, size = "1Gi", storageClass = var.storage_class, accessModes = ["ReadWriteOnce"] }
-      resources   = { requests = { cpu = "10m", memory = "32Mi" }, limits = { memory = "96Mi" } }
-      config = var.monitoring.alertmanager_config == null ? {
-        global    = {}
-        route     = { receiver = "default", group_by = ["alertname", "namespace"] }
-        receivers = [{ name = "default" }]
-      } : yamldecode(var.monitoring.alertmanager_config)
-    }
+    # Without an alertmanager_config, the chart's own: alerts show in Alertmanager's UI only.
+    alertmanager = merge(
+      {
+        enabled     = true
+        persistence = { enabled = true, size = "1Gi", storageClass = var.storage_class, accessModes = ["ReadWriteOnce"] }
+        resources   = { requests = { cpu = "10m", memory = "32Mi" }, limits = { memory = "96Mi" } }
+      },
+      var.monitoring.alertmanager_config == null ? {} : { config = yamldecode(var.monitoring.alertmanager_config) },
+    )
     kube-state-metrics = {
       resources = { requests = { cpu = "10m", memory = "48Mi" }, limits = { memory = "128Mi" } }
     }
@@ -43,7 +42,7 @@ locals {
 }
 
 resource "helm_release" "prometheus" {
-  count = var.components.monitoring ? 1 : 0
+  count = local.install.monitoring ? 1 : 0
 
   name        = "prometheus"
   namespace   = local.infra_namespace

@@ -35,11 +35,12 @@ output "cluster_issuers" {
   value       = var.components.cert_manager ? keys(local.acme_directories) : []
 }
 
-output "pending_custom_resources" {
-  description = "Custom resources not planned yet because their CRDs do not exist: the next plan after this apply adds them."
+output "pending" {
+  description = "What this plan could not include yet because it waits for something the apply creates (the infra namespace, a CRD): the next plan after this apply adds it."
   value = concat(
-    var.components.cert_manager && !try(local.crd_present["clusterissuers.cert-manager.io"], false) ? ["ClusterIssuers (cert-manager CRDs)"] : [],
-    var.components.velero && !try(local.crd_present["schedules.velero.io"], false) ? ["Velero storage location and schedules (Velero CRDs)"] : [],
+    [for component, enabled in var.components : "${component} chart (waits for namespace infra)" if enabled && !local.infra_namespace_ready],
+    var.components.cert_manager && !try(local.crd_present["clusterissuers.cert-manager.io"], false) ? ["ClusterIssuers (wait for the cert-manager CRDs)"] : [],
+    var.components.velero && !try(local.crd_present["schedules.velero.io"], false) ? ["Velero storage location and schedules (wait for the Velero CRDs)"] : [],
   )
 }
 

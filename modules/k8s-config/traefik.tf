@@ -61,7 +61,7 @@ locals {
 }
 
 resource "helm_release" "traefik" {
-  count = var.components.traefik ? 1 : 0
+  count = local.install.traefik ? 1 : 0
 
   name        = "traefik"
   namespace   = local.infra_namespace

@@ -64,7 +64,7 @@ resource "kubernetes_secret_v1" "velero_spaces" {
 }
 
 resource "helm_release" "velero" {
-  count = var.components.velero ? 1 : 0
+  count = local.install.velero ? 1 : 0
 
   name        = "velero"
   namespace   = local.infra_namespace

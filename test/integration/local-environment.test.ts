@@ -62,6 +62,8 @@ describe("environments/local on a real local control plane", () => {
     // Each namespace's default-deny and allow-dns, plus the data layer's own allows, plus the
     // infra layer's four when its charts are there.
     expect(checked.model.resources.filter((r) => r.type === "kubernetes_network_policy_v1")).toHaveLength(infra ? 18 : 14);
+    // The helm provider's dry run needs the namespace: charts come with the next plan.
+    expect(checked.model.resources.filter((r) => r.type === "helm_release")).toEqual([]);
     const data = checked.model.resources.filter((r) => r.module === "module.data").map((r) => r.address);
     expect(data).toEqual(
       expect.arrayContaining([
@@ -79,39 +81,6 @@ describe("environments/local on a real local control plane", () => {
     ctx.skip(infra, "every chart was available: nothing was left out");
     expect(run.leftOut.map((chart) => chart.pin.component).sort()).toEqual(["cert_manager", "external_dns", "logging", "monitoring", "traefik", "velero"]);
     for (const chart of run.leftOut) expect(chart.reason).toMatch(/PLATFORM_CHART_MIRROR is not set and https:\/\/\S+ is unreachable|is missing from PLATFORM_CHART_MIRROR/);
-  });
-
-  it("with the charts, plans every release with its rendered manifests and leaves the custom resources for after the CRDs", async (ctx) => {
-    ctx.skip(!infra, noCharts);
-    const checked = await planAndCheck(run, rules);
-    releases = checked.model.resources.filter((r) => r.type === "helm_release");
-    expect(releases.map((r) => r.address).sort()).toEqual(helmReleases);
-    for (const release of releases) {
-      expect(release.helm!.manifests.length, release.address).toBeGreaterThan(3);
-      expect(release.helm!.repository, release.address).toMatch(/^https:\/\//);
-      expect(release.values.description, release.address).toContain(`from ${release.helm!.repository}`);
-    }
-    // The policies judge every chart's rendered workloads, not just the values passed to it.
-    const workloads = factsOf(checked.model.resources).workloads.filter((workload) => workload.source === "helm");
-    for (const release of releases) expect(workloads.filter((workload) => workload.address === release.address).length, release.address).toBeGreaterThan(0);
-    expect(checked.model.resources.filter((r) => r.type === "kubernetes_manifest")).toEqual([]);
-    expect(checked.evaluation.passed).toBe(true);
-  });
-
-  it("passes each release's values that its pinned chart's values schema and defaults accept", async (ctx) => {
-    ctx.skip(!infra || !process.env.PLATFORM_CHART_MIRROR, "PLATFORM_CHART_MIRROR is not set: chart values were not checked against the charts' schemas");
-    const mirror = chartMirrorFromEnv();
-    if (mirror?.kind !== "folder") return ctx.skip("PLATFORM_CHART_MIRROR is an OCI registry: values are checked against folder mirrors only");
-    const pins = loadVersions().charts;
-    const checked: Record<string, Record<string, string>> = {};
-    for (const release of releases) {
-      const pin = Object.values(pins).find((candidate) => candidate.chart === release.helm!.chart)!;
-      const result = await checkChartValues(await readFile(join(mirror.path, `${pin.chart}-${pin.version}.tgz`)), release.helm!.values);
-      expect(result.findings, release.address).toEqual([]);
-      checked[pin.chart] = result.checkedAgainst;
-    }
-    expect(checked.traefik).toEqual({ traefik: "values.schema.json" });
-    expect(checked["victoria-logs-single"]).toMatchObject({ "victoria-logs-single": "defaults" });
   });
 
   it("applies the saved plan, and the API server holds the namespaces with their layer labels", async () => {
@@ -150,6 +119,41 @@ describe("environments/local on a real local control plane", () => {
     expect(Buffer.from(secret.body.data.host!, "base64").toString()).toBe("postgres.data.svc.cluster.local");
   });
 
+  it("with the charts, plans every release with its rendered manifests once the namespace exists, gates and applies them", async (ctx) => {
+    ctx.skip(!infra, noCharts);
+    const checked = await planAndCheck(run, rules);
+    releases = checked.model.resources.filter((r) => r.type === "helm_release");
+    expect(releases.map((r) => r.address).sort()).toEqual(helmReleases);
+    for (const release of releases) {
+      expect(release.helm!.manifests.length, release.address).toBeGreaterThan(3);
+      expect(release.helm!.repository, release.address).toMatch(/^https:\/\//);
+      expect(release.values.description, release.address).toContain(`from ${release.helm!.repository}`);
+    }
+    // The policies judge every chart's rendered workloads, not just the values passed to it.
+    const workloads = factsOf(checked.model.resources).workloads.filter((workload) => workload.source === "helm");
+    for (const release of releases) expect(workloads.filter((workload) => workload.address === release.address).length, release.address).toBeGreaterThan(0);
+    expect(checked.model.resources.filter((r) => r.type === "kubernetes_manifest")).toEqual([]);
+    expect(checked.evaluation.passed).toBe(true);
+    await run.tofu.apply(run.planFile);
+    expect(((await run.tofu.output()).pending!.value as string[]).length).toBe(2);
+  });
+
+  it("passes each release's values that its pinned chart's values schema and defaults accept", async (ctx) => {
+    ctx.skip(!infra || !process.env.PLATFORM_CHART_MIRROR, "PLATFORM_CHART_MIRROR is not set: chart values were not checked against the charts' schemas");
+    const mirror = chartMirrorFromEnv();
+    if (mirror?.kind !== "folder") return ctx.skip("PLATFORM_CHART_MIRROR is an OCI registry: values are checked against folder mirrors only");
+    const pins = loadVersions().charts;
+    const checked: Record<string, Record<string, string>> = {};
+    for (const release of releases) {
+      const pin = Object.values(pins).find((candidate) => candidate.chart === release.helm!.chart)!;
+      const result = await checkChartValues(await readFile(join(mirror.path, `${pin.chart}-${pin.version}.tgz`)), release.helm!.values);
+      expect(result.findings, release.address).toEqual([]);
+      checked[pin.chart] = result.checkedAgainst;
+    }
+    expect(checked.traefik).toEqual({ traefik: "values.schema.json" });
+    expect(checked["victoria-logs-single"]).toMatchObject({ "victoria-logs-single": "defaults" });
+  });
+
   it("adds the ClusterIssuers and Velero's location and schedules once the charts' CRDs exist: a second gated plan and apply", async (ctx) => {
     ctx.skip(!infra, noCharts);
     for (const crd of ["clusterissuers.cert-manager.io", "certificates.cert-manager.io", "schedules.velero.io", "backupstoragelocations.velero.io", "ingressroutes.traefik.io"]) {
@@ -173,7 +177,7 @@ describe("environments/local on a real local control plane", () => {
     expect(validation.valid).toBe(objects.length);
 
     await run.tofu.apply(run.planFile);
-    expect((await run.tofu.output()).pending_custom_resources!.value).toEqual([]);
+    expect((await run.tofu.output()).pending!.value).toEqual([]);
 
     const issuer = await kubeGet<{ spec: { acme: { server: string; solvers: unknown[] } } }>(cluster, "/apis/cert-manager.io/v1/clusterissuers/letsencrypt-production");
     expect(issuer.body.spec.acme.server).toBe("https://acme-v02.api.letsencrypt.org/directory");

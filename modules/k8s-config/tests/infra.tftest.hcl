@@ -18,7 +18,31 @@ override_data {
   values = { objects = [] }
 }
 
-run "a_fresh_cluster_gets_every_chart_and_waits_for_the_crds" {
+override_data {
+  target = data.kubernetes_resources.infra_namespace
+  values = { objects = [{ metadata = { name = "infra" } }] }
+}
+
+run "a_fresh_cluster_first_gets_its_namespaces_and_no_chart" {
+  command = plan
+
+  override_data {
+    target = data.kubernetes_resources.infra_namespace
+    values = { objects = [] }
+  }
+
+  assert {
+    condition     = length(helm_release.traefik) + length(helm_release.cert_manager) + length(helm_release.velero) + length(helm_release.prometheus) == 0 && length(kubernetes_secret_v1.velero_spaces) == 1
+    error_message = "No chart is planned before the infra namespace exists (the helm provider's dry run needs it); everything else is."
+  }
+
+  assert {
+    condition     = length([for item in output.pending : item if strcontains(item, "waits for namespace infra")]) == 6
+    error_message = "pending lists every chart waiting for the namespace."
+  }
+}
+
+run "with_the_namespace_every_chart_is_planned_and_custom_resources_wait_for_the_crds" {
   command = plan
 
   assert {
@@ -32,8 +56,8 @@ run "a_fresh_cluster_gets_every_chart_and_waits_for_the_crds" {
   }
 
   assert {
-    condition     = length(output.pending_custom_resources) == 2
-    error_message = "pending_custom_resources lists the issuers and Velero's resources while their CRDs are missing."
+    condition     = length(output.pending) == 2
+    error_message = "pending lists the issuers and Velero's resources while their CRDs are missing."
   }
 
   assert {
@@ -95,7 +119,7 @@ run "custom_resources_follow_once_their_crds_exist" {
   }
 
   assert {
-    condition     = length(output.pending_custom_resources) == 0
+    condition     = length(output.pending) == 0
     error_message = "Nothing waits once the CRDs exist."
   }
 }
