@@ -47,7 +47,8 @@ export function unknownKeys(values: Values, defaults: Values, schema: Values = {
     const subschema = (isMap(declared[key]) ? declared[key] : isMap(pattern) ? pattern : anyKey) as Values | undefined;
     if (!(key in defaults) && subschema === undefined) return commented.has(key) ? [] : [here];
     const fallback = isMap(defaults[key]) ? (defaults[key] as Values) : {};
-    const open = Object.keys(fallback).length === 0 && !isMap(subschema?.properties);
+    // Open: empty by default, and the schema (if any) does not close it with additionalProperties: false.
+    const open = Object.keys(fallback).length === 0 && (!isMap(subschema?.properties) || subschema?.additionalProperties !== false);
     return isMap(value) && !open ? unknownKeys(value, fallback, subschema ?? {}, commented, here) : [];
   });
 }

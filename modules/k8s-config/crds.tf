@@ -7,14 +7,17 @@
 # These lookups see them from the next plan on, so a fresh cluster takes up to three gated
 # applies: namespaces, charts (with their CRDs), custom resources. `platform apply` repeats
 # plan, gate and apply while the output `pending` lists something.
+# Only with a component on: with everything off the module plans without any cluster.
 data "kubernetes_resources" "infra_namespace" {
+  count = local.any_infra_component ? 1 : 0
+
   api_version    = "v1"
   kind           = "Namespace"
   field_selector = "metadata.name=infra"
 }
 
 locals {
-  infra_namespace_ready = length(data.kubernetes_resources.infra_namespace.objects) > 0
+  infra_namespace_ready = length(try(data.kubernetes_resources.infra_namespace[0].objects, [])) > 0
 
   # A component's chart is planned once the namespace exists.
   install = { for component, enabled in var.components : component => enabled && local.infra_namespace_ready }

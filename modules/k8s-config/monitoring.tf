@@ -6,6 +6,9 @@ locals {
   alert_rules = yamldecode(file("${path.module}/alerts/platform-rules.yaml"))
 
   prometheus_values = {
+    # Helm labels what it installs managed-by=Helm; this chart's server templates do not, and
+    # the helm provider's plan-time dry run then differs from the live objects on every apply.
+    commonMetaLabels = { "app.kubernetes.io/managed-by" = "Helm" }
     server = {
       retention     = "${var.monitoring.retention_days}d"
       retentionSize = var.monitoring.retention_size

@@ -5,11 +5,11 @@ locals {
 
   # Container ports above 1024 so Traefik runs without NET_BIND_SERVICE; the LB maps the real ones.
   mail_entrypoints = {
-    smtp       = { port = 8025, exposed = 25 }
-    smtps      = { port = 8465, exposed = 465 }
-    submission = { port = 8587, exposed = 587 }
-    imaps      = { port = 8993, exposed = 993 }
-    sieve      = { port = 4190, exposed = 4190 }
+    smtp       = { port = 8025, exposed = 25, node_port = 30025 }
+    smtps      = { port = 8465, exposed = 465, node_port = 30465 }
+    submission = { port = 8587, exposed = 587, node_port = 30587 }
+    imaps      = { port = 8993, exposed = 993, node_port = 30993 }
+    sieve      = { port = 4190, exposed = 4190, node_port = 30190 }
   }
 
   # The LB speaks PROXY protocol to every port; Traefik accepts the header only from the LB's
@@ -29,16 +29,20 @@ locals {
     }
     ports = merge(
       {
+        # Fixed node ports: the helm provider compares its plan-time dry run with the live
+        # Service, and ports the API server picks at random would differ on every apply.
         web = {
+          nodePort      = 30080
           proxyProtocol = local.proxy_protocol
           http          = { redirections = { entryPoint = { to = "websecure", scheme = "https", permanent = true } } }
         }
-        websecure = { proxyProtocol = local.proxy_protocol }
+        websecure = { nodePort = 30443, proxyProtocol = local.proxy_protocol }
       },
       {
         for name, entrypoint in local.mail_entrypoints : name => {
           port          = entrypoint.port
           exposedPort   = entrypoint.exposed
+          nodePort      = entrypoint.node_port
           expose        = { default = true }
           protocol      = "TCP"
           proxyProtocol = local.proxy_protocol
