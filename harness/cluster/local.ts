@@ -108,7 +108,7 @@ export async function startLocalControlPlane(versions?: Versions): Promise<Clust
 
     const controllerProcess = supervise("kube-controller-manager", controllerManager, [
       `--kubeconfig=${kubeconfig}`,
-      "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller",
+      "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,persistentvolumeclaim-protection-controller",
       `--service-account-private-key-file=${file("sa.key")}`,
       `--root-ca-file=${file("ca.crt")}`,
       "--leader-elect=false",
