@@ -10,6 +10,7 @@ import { planCommand } from "./commands/plan.ts";
 import { restoreCommand } from "./commands/restore.ts";
 import { runCli } from "./commands/run.ts";
 import { toolchainCommand } from "./commands/toolchain.ts";
+import { veleroDrillCommand } from "./commands/velero-drill.ts";
 
 // One file per command under commands/; this file only lists them.
 const program = new Command("platform")
@@ -18,6 +19,7 @@ const program = new Command("platform")
   .addCommand(applyCommand)
   .addCommand(restoreCommand)
   .addCommand(drillCommand)
+  .addCommand(veleroDrillCommand)
   .addCommand(e2eCommand)
   .addCommand(toolchainCommand)
   .addCommand(docsCommand)

@@ -131,9 +131,10 @@ const anyUnknown = (value: unknown): boolean => value === true || (Array.isArray
 
 /**
  * The helm provider's manifest experiment stores the rendered objects as one JSON object keyed
- * by "<kind>.<group>/<version>/<name>"; Helm itself prints a YAML stream. Both are read.
+ * by "<kind>.<group>/<version>/[<namespace>/]<name>"; Helm itself prints a YAML stream. Both are
+ * read. A document that is neither is kept as it is, so the rules see it and fail closed.
  */
-function renderedObjects(manifest: string): Array<Record<string, unknown>> {
+export function manifestObjects(manifest: string): Array<Record<string, unknown>> {
   const objects: Array<Record<string, unknown>> = [];
   for (const document of parseAllDocuments(manifest)) {
     const parsed = asRecord(document.toJS());
@@ -169,7 +170,7 @@ export function helmReleaseOf(values: Record<string, unknown>, afterUnknown: Rec
     version,
     namespace: String(values.namespace ?? "default"),
     values: merged,
-    manifests: renderedObjects(manifest),
+    manifests: manifestObjects(manifest),
     rendered: typeof values.manifest === "string",
     // With a value unknown at plan time the provider renders nothing and reports the manifest
     // as a known "{}": the release's objects are then unknown, whatever that field says.

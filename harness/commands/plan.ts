@@ -28,11 +28,15 @@ export const reportsOption = () => new Option("-o, --reports <dir>", "where repo
 export const policiesOption = () => new Option("--policies <dir>", "policy folder to gate with (CI: the base branch's policies/)");
 export const waiversOption = () => new Option("--waivers <file>", "waiver file to honour instead of environments/<env>/policy-waivers.yaml (CI: the base branch's)");
 
+/** One gated plan: plan, run every policy, print and write the reports. */
+export type Replan = () => Promise<{ checked: CheckedPlan; report: PolicyReport }>;
+
 /**
  * The shared core of plan and apply: plan against the cluster, run every policy, print and
- * write the reports; `then` runs while the cluster and the saved plan still exist.
+ * write the reports; `then` runs while the cluster and the saved plan still exist, and may
+ * plan and gate again (`replan`) after an apply. Returns the last report.
  */
-export async function gatedPlan(options: PlanOptions, then: (run: EnvironmentRun, checked: CheckedPlan) => Promise<void>): Promise<PolicyReport> {
+export async function gatedPlan(options: PlanOptions, then: (run: EnvironmentRun, checked: CheckedPlan, replan: Replan) => Promise<void>): Promise<PolicyReport> {
   const toolchain = await ensurePlanToolchain(environmentDir(options.env));
   // Policies load before any cluster starts: a broken rule should cost seconds, not a boot.
   const policies = resolve(options.policies ?? policiesDir);
@@ -42,15 +46,21 @@ export async function gatedPlan(options: PlanOptions, then: (run: EnvironmentRun
     step(`planning ${options.env} against ${cluster.kind === "kubeconfig" ? `context ${cluster.context}` : `a ${cluster.kind} cluster`}`);
     const run = await openEnvironment(options.env, cluster, toolchain);
     for (const chart of run.leftOut) step(`left out: ${chart.pin.component} (chart ${chart.key} ${chart.pin.version}): ${chart.reason}`);
-    const checked = await planAndCheck(run, rules, environmentWaivers(run, options.waivers && resolve(options.waivers)));
-    if (checked.planError) console.log(pc.yellow(`tofu could not plan (${checked.planError}); the rules judged the HCL alone, and that already fails the gate`));
-    const report = buildReport(options.env, checked.model, checked.evaluation);
-    console.log(renderConsole(report));
-    const written = await writeReports(report, join(options.reports, options.env));
-    console.log(pc.dim(`reports: ${Object.values(written).join(", ")}`));
-    if (options.ci && process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, await readFile(written.markdown, "utf8"));
-    await then(run, checked);
-    return report;
+    let last: PolicyReport | undefined;
+    const replan: Replan = async () => {
+      const checked = await planAndCheck(run, rules, environmentWaivers(run, options.waivers && resolve(options.waivers)));
+      if (checked.planError) console.log(pc.yellow(`tofu could not plan (${checked.planError}); the rules judged the HCL alone, and that already fails the gate`));
+      const report = buildReport(options.env, checked.model, checked.evaluation);
+      console.log(renderConsole(report));
+      const written = await writeReports(report, join(options.reports, options.env));
+      console.log(pc.dim(`reports: ${Object.values(written).join(", ")}`));
+      if (options.ci && process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, await readFile(written.markdown, "utf8"));
+      last = report;
+      return { checked, report };
+    };
+    const { checked } = await replan();
+    await then(run, checked, replan);
+    return last!;
   });
 }
 

@@ -4,7 +4,7 @@ import { defineRule, type Violation } from "../../harness/policy/types.ts";
 
 type Layer = "infra" | "data" | "apps";
 
-const infraComponents = ["traefik", "cert-manager", "external-dns", "velero", "kube-prometheus-stack", "prometheus", "grafana", "loki", "alloy", "promtail", "alertmanager"];
+const infraComponents = ["traefik", "cert-manager", "external-dns", "velero", "kube-prometheus-stack", "prometheus", "grafana", "loki", "alloy", "promtail", "alertmanager", "victoria-logs-single", "victoria-logs", "vector", "kube-state-metrics", "prometheus-node-exporter", "node-exporter"];
 // Caches by image name; database servers are recognised once, in harness/policy/databases.ts.
 const dataComponents = new Set(["valkey", "redis", "redis-server", "keydb", "dragonfly", "memcached"]);
 // Namespaces no app may use: the shared layers, and Kubernetes' own.

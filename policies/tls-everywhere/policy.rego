@@ -76,8 +76,11 @@ deny contains violation if {
 # Any reference to the chart: name, repo/name, OCI path, local folder, packaged .tgz.
 traefik_chart(chart) if regex.match(`(^|/)traefik(-[0-9]+\.[0-9]+\.[0-9]+[-+0-9a-z.]*)?(\.tgz)?/?$`, lower(chart))
 
-# Chart v34+ spells it ports.web.redirections.entryPoint; older charts used ports.web.redirectTo
-# (a string, later an object with a port).
+# Chart v38+ spells it ports.web.http.redirections.entryPoint, v34 to v37
+# ports.web.redirections.entryPoint; older charts used ports.web.redirectTo (a string, later an
+# object with a port).
+redirects_to_websecure(values) if values.ports.web.http.redirections.entryPoint.to == "websecure"
+
 redirects_to_websecure(values) if values.ports.web.redirections.entryPoint.to == "websecure"
 
 # Chart v36+ moved it under ports.web.http.
@@ -105,6 +108,6 @@ deny contains violation if {
 		"address": resource.address,
 		"path": "values.ports.web",
 		"message": message,
-		"fix": "Set ports.web.redirections.entryPoint.to = \"websecure\" and ports.web.redirections.entryPoint.scheme = \"https\" in the release's values.",
+		"fix": "Set ports.web.http.redirections.entryPoint.to = \"websecure\" and .scheme = \"https\" in the release's values (ports.web.redirections.entryPoint on charts before v38).",
 	}
 }
