@@ -1,0 +1,146 @@
+# The CRM: Twenty (PostgreSQL-native, open source), its server and its worker from the official
+# image at one pinned version, PostgreSQL and Valkey from the data layer, and files on Spaces or
+# on a retained block volume.
+
+locals {
+  images = {
+    twenty = "docker.io/twentycrm/twenty:v2.42.6"
+  }
+
+  name = "twenty"
+  host = "${var.subdomain}.${var.root_domain}"
+
+  labels = {
+    "app.kubernetes.io/name"       = local.name
+    "app.kubernetes.io/part-of"    = "crm"
+    "app.kubernetes.io/managed-by" = "opentofu"
+  }
+  server_labels = merge(local.labels, { "app.kubernetes.io/component" = "server" })
+  worker_labels = merge(local.labels, { "app.kubernetes.io/component" = "worker" })
+
+  # The image's USER.
+  uid  = 1000
+  port = 3000
+
+  local_storage = var.storage_type == "local"
+  # Where the image's server package resolves STORAGE_LOCAL_PATH (.local-storage, the default).
+  local_storage_path = "/app/packages/twenty-server/.local-storage"
+
+  database_secret = coalesce(var.database_secret_name, "crm-database")
+  files_endpoint  = coalesce(var.files_endpoint, "https://${var.files_region}.digitaloceanspaces.com")
+
+  # What the server and the worker both read.
+  common_env = merge(
+    {
+      SERVER_URL   = "https://${local.host}"
+      STORAGE_TYPE = var.storage_type
+    },
+    local.local_storage ? {} : {
+      STORAGE_S3_NAME     = var.files_bucket
+      STORAGE_S3_REGION   = var.files_region
+      STORAGE_S3_ENDPOINT = local.files_endpoint
+    },
+  )
+  secret_env = merge(
+    {
+      PG_DATABASE_URL = { secret = local.database_secret, key = "url" }
+      REDIS_URL       = { secret = var.valkey_secret_name, key = "url" }
+      ENCRYPTION_KEY  = { secret = module.encryption_key.secret_name, key = module.encryption_key.secret_key }
+    },
+    local.local_storage ? {} : {
+      STORAGE_S3_ACCESS_KEY_ID     = { secret = "twenty-files", key = "access-key-id" }
+      STORAGE_S3_SECRET_ACCESS_KEY = { secret = "twenty-files", key = "secret-access-key" }
+    },
+  )
+}
+
+module "namespace" {
+  source = "../namespace"
+
+  name         = var.namespace
+  root_domain  = var.root_domain
+  pod_security = "restricted"
+  purpose      = "The CRM (Twenty): its server and worker${local.local_storage ? " and file volume" : ""}."
+}
+
+module "edge" {
+  source = "../app-edge"
+
+  namespace           = module.namespace.name
+  name                = local.name
+  host                = local.host
+  cluster_issuer      = var.cluster_issuer
+  service_name        = kubernetes_service_v1.server.metadata[0].name
+  service_port        = local.port
+  server_selector     = local.server_labels
+  server_port         = local.port
+  database_engine     = "postgresql"
+  valkey              = true
+  public_egress_ports = var.public_egress_ports
+  labels              = local.labels
+}
+
+module "encryption_key" {
+  source = "../app-key"
+
+  namespace   = module.namespace.name
+  secret_name = "twenty-encryption-key"
+  secret_key  = "ENCRYPTION_KEY"
+  key         = var.encryption_key
+  key_sha256  = var.encryption_key_sha256
+  labels      = local.labels
+}
+
+resource "kubernetes_secret_v1" "files" {
+  count = local.local_storage ? 0 : 1
+
+  metadata {
+    name      = "twenty-files"
+    namespace = module.namespace.name
+    labels    = local.labels
+  }
+
+  data = {
+    access-key-id     = var.files_access_key
+    secret-access-key = var.files_secret_key
+  }
+}
+
+resource "kubernetes_persistent_volume_claim_v1" "files" {
+  count = local.local_storage ? 1 : 0
+
+  metadata {
+    name      = "twenty-files"
+    namespace = module.namespace.name
+    labels    = local.labels
+  }
+
+  spec {
+    access_modes       = ["ReadWriteOnce"]
+    storage_class_name = var.storage_class_name
+    resources {
+      requests = { storage = var.storage_size }
+    }
+  }
+
+  wait_until_bound = false
+}
+
+resource "kubernetes_service_v1" "server" {
+  metadata {
+    name      = local.name
+    namespace = module.namespace.name
+    labels    = local.labels
+  }
+
+  spec {
+    type     = "ClusterIP"
+    selector = local.server_labels
+    port {
+      name        = "http"
+      port        = local.port
+      target_port = "http"
+      protocol    = "TCP"
+    }
+  }
+}
