@@ -35,6 +35,38 @@ describe("PostgreSQL provisioning", () => {
     expect((await asApp("crm", "crm", "secondpassword2", "SELECT count(*) FROM contacts")).stdout.trim()).toBe("1");
   });
 
+  // Twenty's entrypoint, setup script and migrations (modules/crm/database-requirements.sql),
+  // run as the role the data layer provisions: owning the database must be enough, nothing more.
+  it("gives Twenty's role what its migrations need, and no more", async () => {
+    await provision("twenty", "twentypassword4");
+    const exists = await asApp("postgres", "twenty", "twentypassword4", "SELECT 1 FROM pg_database WHERE datname = 'twenty'");
+    expect(exists.exitCode, exists.all).toBe(0);
+    expect(exists.stdout.trim()).toBe("1");
+
+    const requirements = join(repoRoot, "modules/crm/database-requirements.sql");
+    const run = await execa(join(pg.bin, "psql"), ["-X", "-At", "-d", "twenty", "--file", requirements], { env: { ...pg.env, PGUSER: "twenty", PGPASSWORD: "twentypassword4" }, reject: false, all: true });
+    expect(run.exitCode, run.all).toBe(0);
+    // The accent-insensitive search found 'Zoë' for 'zoe'.
+    expect(run.stdout.trim().split("\n")).toContain("1");
+
+    const role = await pg.sql("postgres", "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = 'twenty'");
+    expect(role).toBe("f|f|f|f|f");
+    const extensions = await pg.sql("twenty", "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension WHERE extname <> 'plpgsql'");
+    expect(extensions).toBe("unaccent,uuid-ossp");
+    // Run again, as every server start does: idempotent apart from the workspace it creates.
+    const again = await execa(join(pg.bin, "psql"), ["-X", "-At", "-d", "twenty", "--file", requirements], { env: { ...pg.env, PGUSER: "twenty", PGPASSWORD: "twentypassword4" }, reject: false, all: true });
+    expect(again.exitCode, again.all).toBe(0);
+  });
+
+  it("refuses Twenty's requirements to a role that does not own the database", async () => {
+    await provision("intruder", "intruderpassword5");
+    await pg.sql("twenty", "GRANT CONNECT ON DATABASE twenty TO intruder");
+    const requirements = join(repoRoot, "modules/crm/database-requirements.sql");
+    const run = await execa(join(pg.bin, "psql"), ["-X", "-At", "-d", "twenty", "--file", requirements], { env: { ...pg.env, PGUSER: "intruder", PGPASSWORD: "intruderpassword5" }, reject: false, all: true });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.all).toMatch(/permission denied/);
+  });
+
   it("keeps apps out of each other's databases", async () => {
     await provision("n8n", "n8npassword3");
     const result = await asApp("crm", "n8n", "n8npassword3", "SELECT 1");
