@@ -164,6 +164,16 @@ variable "encryption_key_sha256" {
   description = "SHA-256 of the ENCRYPTION_KEY in service (the encryption_key_sha256 output after the first apply). Once set, any plan that would deploy another key fails."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.encryption_key_sha256 == null || can(regex("^[0-9a-f]{64}$", var.encryption_key_sha256))
+    error_message = "encryption_key_sha256 must be 64 lower-case hex digits (the encryption_key_sha256 output), or null before the first apply."
+  }
+
+  validation {
+    condition     = var.encryption_key_sha256 == null || var.encryption_key == null || nonsensitive(sha256(coalesce(var.encryption_key, "-"))) == var.encryption_key_sha256
+    error_message = "encryption_key does not match encryption_key_sha256: this is not the ENCRYPTION_KEY in service. Restore the right key from the password manager; replacing it would make every stored secret unreadable."
+  }
 }
 
 variable "public_egress_ports" {
