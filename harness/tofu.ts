@@ -91,6 +91,11 @@ export class Tofu {
     return this.run(["destroy", "-input=false", "-no-color", "-auto-approve"], "destroy", "Fix the cause above and run destroy again; state still lists what is left.");
   }
 
+  /** Forgets resources without destroying them: how a protected key (prevent_destroy) is decommissioned on purpose. */
+  async stateRemove(addresses: string[]) {
+    return this.run(["state", "rm", "-no-color", ...addresses], "state rm", "Check the addresses with `tofu state list`.");
+  }
+
   async test(extraArgs: string[] = []) {
     return this.run(["test", "-no-color", ...extraArgs], "test", "A tofu test failed: see the run named above.");
   }

@@ -30,7 +30,7 @@ resource "kubernetes_secret_v1" "key" {
   }
 
   data = {
-    (var.secret_key) = local.key
+    (var.env_name) = local.key
   }
 
   lifecycle {

@@ -3,9 +3,9 @@ output "secret_name" {
   value       = kubernetes_secret_v1.key.metadata[0].name
 }
 
-output "secret_key" {
+output "env_name" {
   description = "Key inside the Secret (the environment variable name)."
-  value       = var.secret_key
+  value       = var.env_name
 }
 
 output "sha256" {

@@ -18,13 +18,13 @@ variable "secret_name" {
   }
 }
 
-variable "secret_key" {
+variable "env_name" {
   description = "Key inside the Secret under which the key is stored (the environment variable the app reads, e.g. N8N_ENCRYPTION_KEY)."
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]*$", var.secret_key))
-    error_message = "secret_key must be an environment variable name (letters, digits and '_', not starting with a digit)."
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]*$", var.env_name))
+    error_message = "env_name must be an environment variable name (letters, digits and '_', not starting with a digit)."
   }
 }
 

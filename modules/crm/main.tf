@@ -45,7 +45,7 @@ locals {
     {
       PG_DATABASE_URL = { secret = local.database_secret, key = "url" }
       REDIS_URL       = { secret = var.valkey_secret_name, key = "url" }
-      ENCRYPTION_KEY  = { secret = module.encryption_key.secret_name, key = module.encryption_key.secret_key }
+      ENCRYPTION_KEY  = { secret = module.encryption_key.secret_name, key = module.encryption_key.env_name }
     },
     local.local_storage ? {} : {
       STORAGE_S3_ACCESS_KEY_ID     = { secret = "twenty-files", key = "access-key-id" }
@@ -85,7 +85,7 @@ module "encryption_key" {
 
   namespace   = module.namespace.name
   secret_name = "twenty-encryption-key"
-  secret_key  = "ENCRYPTION_KEY"
+  env_name    = "ENCRYPTION_KEY"
   key         = var.encryption_key
   key_sha256  = var.encryption_key_sha256
   labels      = local.labels

@@ -61,35 +61,14 @@ resource "kubernetes_deployment_v1" "main" {
             }
           }
           dynamic "env" {
-            for_each = local.database_env
+            for_each = local.secret_env
             content {
               name = env.key
               value_from {
                 secret_key_ref {
-                  name = local.database_secret
-                  key  = env.value
+                  name = env.value.secret
+                  key  = env.value.key
                 }
-              }
-            }
-          }
-          dynamic "env" {
-            for_each = local.queue_env
-            content {
-              name = env.key
-              value_from {
-                secret_key_ref {
-                  name = var.valkey_secret_name
-                  key  = env.value
-                }
-              }
-            }
-          }
-          env {
-            name = "N8N_ENCRYPTION_KEY"
-            value_from {
-              secret_key_ref {
-                name = module.encryption_key.secret_name
-                key  = module.encryption_key.secret_key
               }
             }
           }
@@ -217,35 +196,14 @@ resource "kubernetes_deployment_v1" "worker" {
             }
           }
           dynamic "env" {
-            for_each = local.database_env
+            for_each = local.secret_env
             content {
               name = env.key
               value_from {
                 secret_key_ref {
-                  name = local.database_secret
-                  key  = env.value
+                  name = env.value.secret
+                  key  = env.value.key
                 }
-              }
-            }
-          }
-          dynamic "env" {
-            for_each = local.queue_env
-            content {
-              name = env.key
-              value_from {
-                secret_key_ref {
-                  name = var.valkey_secret_name
-                  key  = env.value
-                }
-              }
-            }
-          }
-          env {
-            name = "N8N_ENCRYPTION_KEY"
-            value_from {
-              secret_key_ref {
-                name = module.encryption_key.secret_name
-                key  = module.encryption_key.secret_key
               }
             }
           }

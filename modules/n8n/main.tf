@@ -57,18 +57,22 @@ locals {
     N8N_PROXY_HOPS = "1"
   }
 
-  database_env = {
-    DB_POSTGRESDB_HOST     = "host"
-    DB_POSTGRESDB_PORT     = "port"
-    DB_POSTGRESDB_DATABASE = "database"
-    DB_POSTGRESDB_USER     = "username"
-    DB_POSTGRESDB_PASSWORD = "password"
-  }
-  queue_env = var.queue_mode_enabled ? {
-    QUEUE_BULL_REDIS_HOST     = "host"
-    QUEUE_BULL_REDIS_PORT     = "port"
-    QUEUE_BULL_REDIS_PASSWORD = "password"
-  } : {}
+  # Environment read from Secrets: the data layer's connection Secrets and the protected key.
+  secret_env = merge(
+    {
+      DB_POSTGRESDB_HOST     = { secret = local.database_secret, key = "host" }
+      DB_POSTGRESDB_PORT     = { secret = local.database_secret, key = "port" }
+      DB_POSTGRESDB_DATABASE = { secret = local.database_secret, key = "database" }
+      DB_POSTGRESDB_USER     = { secret = local.database_secret, key = "username" }
+      DB_POSTGRESDB_PASSWORD = { secret = local.database_secret, key = "password" }
+      N8N_ENCRYPTION_KEY     = { secret = module.encryption_key.secret_name, key = module.encryption_key.env_name }
+    },
+    var.queue_mode_enabled ? {
+      QUEUE_BULL_REDIS_HOST     = { secret = var.valkey_secret_name, key = "host" }
+      QUEUE_BULL_REDIS_PORT     = { secret = var.valkey_secret_name, key = "port" }
+      QUEUE_BULL_REDIS_PASSWORD = { secret = var.valkey_secret_name, key = "password" }
+    } : {},
+  )
 }
 
 module "namespace" {
@@ -102,7 +106,7 @@ module "encryption_key" {
 
   namespace   = module.namespace.name
   secret_name = "n8n-encryption-key"
-  secret_key  = "N8N_ENCRYPTION_KEY"
+  env_name    = "N8N_ENCRYPTION_KEY"
   key         = var.encryption_key
   key_sha256  = var.encryption_key_sha256
   labels      = local.labels

@@ -1,13 +1,23 @@
+import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { moduleDirs } from "../../harness/docs.ts";
 import { repoRoot } from "../../harness/paths.ts";
 import { Tofu } from "../../harness/tofu.ts";
 import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
 
-// Each module's tests/*.tftest.hcl: what it must render and the inputs it must reject.
-describe.each(["modules/app-edge", "modules/app-key", "modules/crm", "modules/data", "modules/k8s-config", "modules/n8n", "modules/namespace", "modules/wordpress"])("tofu test %s", (module) => {
+// Each module's tests/*.tftest.hcl: what it must render and the inputs it must reject. Every
+// module has them; a new module joins by being a folder under modules/.
+const modules = moduleDirs().map((dir) => relative(repoRoot, dir));
+
+it("every module has tofu tests", () => {
+  const untested = modules.filter((module) => !existsSync(join(repoRoot, module, "tests")) || !readdirSync(join(repoRoot, module, "tests")).some((file) => file.endsWith(".tftest.hcl")));
+  expect(untested).toEqual([]);
+});
+
+describe.each(modules)("tofu test %s", (module) => {
   it("passes every run", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "tofu-test-"));
     try {

@@ -6,7 +6,7 @@ mock_provider "random" {}
 variables {
   namespace   = "n8n"
   secret_name = "n8n-encryption-key"
-  secret_key  = "N8N_ENCRYPTION_KEY"
+  env_name    = "N8N_ENCRYPTION_KEY"
 }
 
 run "generates_32_random_bytes_when_no_key_is_given" {
@@ -18,7 +18,7 @@ run "generates_32_random_bytes_when_no_key_is_given" {
   }
 
   assert {
-    condition     = kubernetes_secret_v1.key.metadata[0].labels["platform/protected-key"] == "true" && output.secret_key == "N8N_ENCRYPTION_KEY"
+    condition     = kubernetes_secret_v1.key.metadata[0].labels["platform/protected-key"] == "true" && output.env_name == "N8N_ENCRYPTION_KEY"
     error_message = "One Secret, labelled as a protected key, under the app's variable name."
   }
 }
@@ -81,12 +81,12 @@ run "rejects_a_malformed_fingerprint" {
   expect_failures = [var.key_sha256]
 }
 
-run "rejects_a_secret_key_that_is_no_variable_name" {
+run "rejects_an_env_name_that_is_no_variable_name" {
   command = plan
 
   variables {
-    secret_key = "n8n-encryption-key"
+    env_name = "n8n-encryption-key"
   }
 
-  expect_failures = [var.secret_key]
+  expect_failures = [var.env_name]
 }
