@@ -16,7 +16,8 @@ curl -fsSL --retry 3 --max-time 300 -o "$zip" \
 printf '%s  %s\n' "$S3_UPLOADS_SHA256" "$zip" | sha256sum -c - >/dev/null \
   || fail "manual-install.zip of S3 Uploads ${S3_UPLOADS_VERSION} does not match the pinned SHA-256"
 
-# The image has PHP's zip extension but no unzip binary.
+# The image has PHP's zip extension but no unzip binary. The single quotes hold PHP, not shell.
+# shellcheck disable=SC2016
 php -r '$zip = new ZipArchive(); if ($zip->open($argv[1]) !== true || !$zip->extractTo($argv[2])) { fwrite(STDERR, "FAILED: cannot unpack $argv[1]\n"); exit(1); }' \
   "$zip" /mu-plugins/s3-uploads
 cp /config/s3-uploads-loader.php /mu-plugins/s3-uploads-loader.php
