@@ -6,11 +6,15 @@
 locals {
   labels = merge(var.labels, { "app.kubernetes.io/managed-by" = "opentofu" })
 
-  # The data layer labels its servers this way (modules/data).
-  database_server = {
-    postgresql = { name = "postgres", port = 5432 }
-    mariadb    = { name = "mariadb", port = 3306 }
+  # The data layer labels its servers this way (modules/data), keyed by the policy's name suffix.
+  database_servers = {
+    postgresql = { postgres = { port = 5432, labels = { "app.kubernetes.io/name" = "postgres", "app.kubernetes.io/component" = "database" } } }
+    mariadb    = { mariadb = { port = 3306, labels = { "app.kubernetes.io/name" = "mariadb", "app.kubernetes.io/component" = "database" } } }
   }
+  data_targets = merge(
+    var.database_engine == null ? {} : local.database_servers[var.database_engine],
+    var.valkey ? { valkey = { port = 6379, labels = { "app.kubernetes.io/name" = "valkey", "app.kubernetes.io/component" = "cache" } } } : {},
+  )
 
   # The VPC, the cluster's pod and service ranges, link-local (the metadata service) and
   # loopback: "public" egress never reaches them.
@@ -96,11 +100,12 @@ resource "kubernetes_network_policy_v1" "from_traefik" {
   }
 }
 
-resource "kubernetes_network_policy_v1" "to_database" {
-  count = var.database_engine == null ? 0 : 1
+# The data layer's servers this app talks to: its database engine's server, and the cache.
+resource "kubernetes_network_policy_v1" "to_data_layer" {
+  for_each = local.data_targets
 
   metadata {
-    name      = "${var.name}-to-${local.database_server[var.database_engine].name}"
+    name      = "${var.name}-to-${each.key}"
     namespace = var.namespace
     labels    = local.labels
   }
@@ -117,49 +122,11 @@ resource "kubernetes_network_policy_v1" "to_database" {
           match_labels = { "kubernetes.io/metadata.name" = var.data_namespace }
         }
         pod_selector {
-          match_labels = {
-            "app.kubernetes.io/name"      = local.database_server[var.database_engine].name
-            "app.kubernetes.io/component" = "database"
-          }
+          match_labels = each.value.labels
         }
       }
       ports {
-        port     = tostring(local.database_server[var.database_engine].port)
-        protocol = "TCP"
-      }
-    }
-  }
-}
-
-resource "kubernetes_network_policy_v1" "to_valkey" {
-  count = var.valkey ? 1 : 0
-
-  metadata {
-    name      = "${var.name}-to-valkey"
-    namespace = var.namespace
-    labels    = local.labels
-  }
-
-  spec {
-    pod_selector {
-      match_labels = var.egress_selector
-    }
-    policy_types = ["Egress"]
-
-    egress {
-      to {
-        namespace_selector {
-          match_labels = { "kubernetes.io/metadata.name" = var.data_namespace }
-        }
-        pod_selector {
-          match_labels = {
-            "app.kubernetes.io/name"      = "valkey"
-            "app.kubernetes.io/component" = "cache"
-          }
-        }
-      }
-      ports {
-        port     = "6379"
+        port     = tostring(each.value.port)
         protocol = "TCP"
       }
     }

@@ -22,8 +22,7 @@ output "network_policies" {
   description = "Names of the NetworkPolicies this module adds on top of the namespace's default-deny and DNS baseline."
   value = compact(concat(
     [for policy in kubernetes_network_policy_v1.from_traefik : policy.metadata[0].name],
-    [for policy in kubernetes_network_policy_v1.to_database : policy.metadata[0].name],
-    [for policy in kubernetes_network_policy_v1.to_valkey : policy.metadata[0].name],
+    [for policy in kubernetes_network_policy_v1.to_data_layer : policy.metadata[0].name],
     [for policy in kubernetes_network_policy_v1.to_internet : policy.metadata[0].name],
   ))
 }

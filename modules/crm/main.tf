@@ -54,6 +54,38 @@ locals {
   )
 }
 
+# The server and the worker: one Deployment each, from one template.
+locals {
+  roles = {
+    server = {
+      labels = local.server_labels
+      # The server runs the database migrations at start (image entrypoint): never two at once.
+      strategy = "Recreate"
+      command  = null
+      env      = merge(local.common_env, { NODE_PORT = tostring(local.port) })
+      # Velero's file-system backup of the file volume (contract 5), when files are local.
+      annotations = local.local_storage ? { "backup.velero.io/backup-volumes" = "files" } : {}
+      resources   = { requests = { cpu = "200m", memory = "512Mi" }, limits = { memory = "1536Mi" } }
+      # Probes on /healthz; the worker serves no HTTP and upstream gives it no health endpoint.
+      probed = true
+      # A ReadWriteOnce volume attaches to one node: with local files the worker follows the server.
+      follow_server = false
+    }
+    worker = {
+      labels = local.worker_labels
+      # With local files the worker shares the server's ReadWriteOnce volume: replace, never overlap.
+      strategy = local.local_storage ? "Recreate" : "RollingUpdate"
+      command  = ["yarn", "worker:prod"]
+      # The server runs the migrations; two runners would race.
+      env           = merge(local.common_env, { DISABLE_DB_MIGRATIONS = "true" })
+      annotations   = {}
+      resources     = { requests = { cpu = "100m", memory = "384Mi" }, limits = { memory = "1Gi" } }
+      probed        = false
+      follow_server = local.local_storage
+    }
+  }
+}
+
 module "namespace" {
   source = "../namespace"
 

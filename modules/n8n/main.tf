@@ -75,6 +75,42 @@ locals {
   )
 }
 
+# The main instance and, in queue mode, the workers: one Deployment each, from one template.
+locals {
+  roles = merge(
+    {
+      main = {
+        name     = local.name
+        labels   = local.main_labels
+        replicas = 1
+        # The data volume is ReadWriteOnce and n8n runs one main instance: replace, never overlap.
+        strategy = "Recreate"
+        args     = []
+        env      = merge(local.common_env, local.main_env)
+        # Database migrations run before n8n listens: a major upgrade may take minutes.
+        startup_failures = 120
+        # Velero's file-system backup of the data volume (contract 5).
+        annotations = { "backup.velero.io/backup-volumes" = "data" }
+      }
+    },
+    var.queue_mode_enabled ? {
+      worker = {
+        name     = "${local.name}-worker"
+        labels   = local.worker_labels
+        replicas = var.worker_replicas
+        # Workers keep nothing on disk (binary data is in PostgreSQL in queue mode), so they
+        # scale and roll like any stateless pod.
+        strategy = "RollingUpdate"
+        args     = ["worker", "--concurrency=${var.worker_concurrency}"]
+        # The worker's own /healthz and /healthz/readiness on the same port.
+        env              = merge(local.common_env, { QUEUE_HEALTH_CHECK_ACTIVE = "true" })
+        startup_failures = 60
+        annotations      = {}
+      }
+    } : {},
+  )
+}
+
 module "namespace" {
   source = "../namespace"
 

@@ -46,7 +46,7 @@ run "admits_only_traefik_from_infra_to_the_serving_pods" {
   }
 
   assert {
-    condition     = length(kubernetes_network_policy_v1.to_database) == 0 && length(kubernetes_network_policy_v1.to_valkey) == 0 && length(kubernetes_network_policy_v1.to_internet) == 0
+    condition     = length(kubernetes_network_policy_v1.to_data_layer) == 0 && length(kubernetes_network_policy_v1.to_internet) == 0
     error_message = "No egress beyond the namespace's DNS baseline unless asked for."
   }
 }
@@ -61,14 +61,14 @@ run "opens_egress_to_its_database_engine_the_cache_and_public_https" {
   }
 
   assert {
-    condition = (kubernetes_network_policy_v1.to_database[0].spec[0].egress[0].to[0].pod_selector[0].match_labels["app.kubernetes.io/name"] == "postgres" &&
-      kubernetes_network_policy_v1.to_database[0].spec[0].egress[0].to[0].namespace_selector[0].match_labels["kubernetes.io/metadata.name"] == "data" &&
-    kubernetes_network_policy_v1.to_database[0].spec[0].egress[0].ports[0].port == "5432")
+    condition = (kubernetes_network_policy_v1.to_data_layer["postgres"].spec[0].egress[0].to[0].pod_selector[0].match_labels["app.kubernetes.io/name"] == "postgres" &&
+      kubernetes_network_policy_v1.to_data_layer["postgres"].spec[0].egress[0].to[0].namespace_selector[0].match_labels["kubernetes.io/metadata.name"] == "data" &&
+    kubernetes_network_policy_v1.to_data_layer["postgres"].spec[0].egress[0].ports[0].port == "5432")
     error_message = "Egress to the data layer's PostgreSQL pods on 5432 only."
   }
 
   assert {
-    condition     = kubernetes_network_policy_v1.to_valkey[0].spec[0].egress[0].ports[0].port == "6379"
+    condition     = kubernetes_network_policy_v1.to_data_layer["valkey"].spec[0].egress[0].ports[0].port == "6379"
     error_message = "Egress to Valkey on 6379."
   }
 

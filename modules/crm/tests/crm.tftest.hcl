@@ -12,24 +12,24 @@ run "runs_server_and_worker_from_one_pinned_image" {
   command = plan
 
   assert {
-    condition = (kubernetes_deployment_v1.server.spec[0].template[0].spec[0].container[0].image == output.images.twenty &&
-      kubernetes_deployment_v1.worker.spec[0].template[0].spec[0].container[0].image == output.images.twenty &&
+    condition = (kubernetes_deployment_v1.twenty["server"].spec[0].template[0].spec[0].container[0].image == output.images.twenty &&
+      kubernetes_deployment_v1.twenty["worker"].spec[0].template[0].spec[0].container[0].image == output.images.twenty &&
     can(regex("^docker\\.io/twentycrm/twenty:v[0-9]+\\.[0-9]+\\.[0-9]+$", output.images.twenty)))
     error_message = "Server and worker run the same official image at one exact version."
   }
 
   assert {
-    condition     = kubernetes_deployment_v1.worker.spec[0].template[0].spec[0].container[0].command == tolist(["yarn", "worker:prod"])
+    condition     = kubernetes_deployment_v1.twenty["worker"].spec[0].template[0].spec[0].container[0].command == tolist(["yarn", "worker:prod"])
     error_message = "The worker is the image's worker:prod script."
   }
 
   assert {
-    condition     = kubernetes_deployment_v1.server.spec[0].replicas == "1" && kubernetes_deployment_v1.server.spec[0].strategy[0].type == "Recreate"
+    condition     = kubernetes_deployment_v1.twenty["server"].spec[0].replicas == "1" && kubernetes_deployment_v1.twenty["server"].spec[0].strategy[0].type == "Recreate"
     error_message = "One server (it runs the migrations), replaced rather than overlapped."
   }
 
   assert {
-    condition     = kubernetes_deployment_v1.server.spec[0].template[0].spec[0].container[0].readiness_probe[0].http_get[0].path == "/healthz" && kubernetes_deployment_v1.server.spec[0].template[0].spec[0].container[0].startup_probe[0].failure_threshold >= 60
+    condition     = kubernetes_deployment_v1.twenty["server"].spec[0].template[0].spec[0].container[0].readiness_probe[0].http_get[0].path == "/healthz" && kubernetes_deployment_v1.twenty["server"].spec[0].template[0].spec[0].container[0].startup_probe[0].failure_threshold >= 60
     error_message = "Probes on /healthz, with a startup budget for migrations."
   }
 }
@@ -38,23 +38,23 @@ run "derives_server_url_and_reads_its_secrets" {
   command = plan
 
   assert {
-    condition     = one([for e in kubernetes_deployment_v1.server.spec[0].template[0].spec[0].container[0].env : e.value if e.name == "SERVER_URL"]) == "https://crm.example.org"
+    condition     = one([for e in kubernetes_deployment_v1.twenty["server"].spec[0].template[0].spec[0].container[0].env : e.value if e.name == "SERVER_URL"]) == "https://crm.example.org"
     error_message = "SERVER_URL is https://<subdomain>.<root_domain>."
   }
 
   assert {
     condition = alltrue([for pair in [["PG_DATABASE_URL", "crm-database"], ["REDIS_URL", "valkey-connection"], ["ENCRYPTION_KEY", "twenty-encryption-key"]] :
-    one([for e in kubernetes_deployment_v1.server.spec[0].template[0].spec[0].container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == pair[0]]) == pair[1]])
+    one([for e in kubernetes_deployment_v1.twenty["server"].spec[0].template[0].spec[0].container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == pair[0]]) == pair[1]])
     error_message = "The database URL, the Valkey URL and ENCRYPTION_KEY come from Secrets."
   }
 
   assert {
-    condition     = !contains([for e in kubernetes_deployment_v1.server.spec[0].template[0].spec[0].container[0].env : e.name], "APP_SECRET")
+    condition     = !contains([for e in kubernetes_deployment_v1.twenty["server"].spec[0].template[0].spec[0].container[0].env : e.name], "APP_SECRET")
     error_message = "The pinned release uses ENCRYPTION_KEY; the legacy APP_SECRET is not set."
   }
 
   assert {
-    condition     = contains([for e in kubernetes_deployment_v1.worker.spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "DISABLE_DB_MIGRATIONS=true")
+    condition     = contains([for e in kubernetes_deployment_v1.twenty["worker"].spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "DISABLE_DB_MIGRATIONS=true")
     error_message = "Only the server runs migrations."
   }
 }
@@ -64,8 +64,8 @@ run "keeps_files_on_a_retained_volume_shared_on_one_node_by_default" {
 
   assert {
     condition = (kubernetes_persistent_volume_claim_v1.files[0].spec[0].storage_class_name == "do-block-storage-retain" &&
-      length(kubernetes_deployment_v1.worker.spec[0].template[0].spec[0].affinity) == 1 &&
-    kubernetes_deployment_v1.server.spec[0].template[0].metadata[0].annotations["backup.velero.io/backup-volumes"] == "files")
+      length(kubernetes_deployment_v1.twenty["worker"].spec[0].template[0].spec[0].affinity) == 1 &&
+    kubernetes_deployment_v1.twenty["server"].spec[0].template[0].metadata[0].annotations["backup.velero.io/backup-volumes"] == "files")
     error_message = "Local storage: a retained block volume, the worker pinned to the server's node, Velero's annotation."
   }
 }
@@ -82,9 +82,9 @@ run "switches_files_to_spaces" {
 
   assert {
     condition = (length(kubernetes_persistent_volume_claim_v1.files) == 0 &&
-      contains([for e in kubernetes_deployment_v1.server.spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "STORAGE_TYPE=s3") &&
-      contains([for e in kubernetes_deployment_v1.server.spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "STORAGE_S3_ENDPOINT=https://fra1.digitaloceanspaces.com") &&
-    length(kubernetes_deployment_v1.worker.spec[0].template[0].spec[0].affinity) == 0)
+      contains([for e in kubernetes_deployment_v1.twenty["server"].spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "STORAGE_TYPE=s3") &&
+      contains([for e in kubernetes_deployment_v1.twenty["server"].spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "STORAGE_S3_ENDPOINT=https://fra1.digitaloceanspaces.com") &&
+    length(kubernetes_deployment_v1.twenty["worker"].spec[0].template[0].spec[0].affinity) == 0)
     error_message = "S3 storage: no volume, Twenty's own S3 client on Spaces, and the worker free to run anywhere."
   }
 }

@@ -13,26 +13,26 @@ run "runs_one_main_instance_from_the_pinned_official_image" {
   command = plan
 
   assert {
-    condition     = kubernetes_deployment_v1.main.spec[0].template[0].spec[0].container[0].image == "docker.io/n8nio/n8n:2.41.3" && length(kubernetes_deployment_v1.worker) == 0
+    condition     = kubernetes_deployment_v1.n8n["main"].spec[0].template[0].spec[0].container[0].image == "docker.io/n8nio/n8n:2.41.3" && toset(keys(kubernetes_deployment_v1.n8n)) == toset(["main"])
     error_message = "One main instance from n8n's image at the pinned tag; no workers by default."
   }
 
   assert {
-    condition     = kubernetes_deployment_v1.main.spec[0].replicas == "1" && kubernetes_deployment_v1.main.spec[0].strategy[0].type == "Recreate"
+    condition     = kubernetes_deployment_v1.n8n["main"].spec[0].replicas == "1" && kubernetes_deployment_v1.n8n["main"].spec[0].strategy[0].type == "Recreate"
     error_message = "The ReadWriteOnce data volume forces one replica and Recreate."
   }
 
   assert {
-    condition = (kubernetes_deployment_v1.main.spec[0].template[0].spec[0].container[0].startup_probe[0].http_get[0].path == "/healthz" &&
-      kubernetes_deployment_v1.main.spec[0].template[0].spec[0].container[0].liveness_probe[0].http_get[0].path == "/healthz" &&
-    kubernetes_deployment_v1.main.spec[0].template[0].spec[0].container[0].readiness_probe[0].http_get[0].path == "/healthz/readiness")
+    condition = (kubernetes_deployment_v1.n8n["main"].spec[0].template[0].spec[0].container[0].startup_probe[0].http_get[0].path == "/healthz" &&
+      kubernetes_deployment_v1.n8n["main"].spec[0].template[0].spec[0].container[0].liveness_probe[0].http_get[0].path == "/healthz" &&
+    kubernetes_deployment_v1.n8n["main"].spec[0].template[0].spec[0].container[0].readiness_probe[0].http_get[0].path == "/healthz/readiness")
     error_message = "Probes on n8n's own /healthz and /healthz/readiness."
   }
 
   assert {
-    condition = (kubernetes_deployment_v1.main.spec[0].template[0].spec[0].security_context[0].run_as_non_root == true &&
-      kubernetes_deployment_v1.main.spec[0].template[0].spec[0].container[0].security_context[0].capabilities[0].drop == tolist(["ALL"]) &&
-    kubernetes_deployment_v1.main.spec[0].template[0].metadata[0].annotations["backup.velero.io/backup-volumes"] == "data")
+    condition = (kubernetes_deployment_v1.n8n["main"].spec[0].template[0].spec[0].security_context[0].run_as_non_root == true &&
+      kubernetes_deployment_v1.n8n["main"].spec[0].template[0].spec[0].container[0].security_context[0].capabilities[0].drop == tolist(["ALL"]) &&
+    kubernetes_deployment_v1.n8n["main"].spec[0].template[0].metadata[0].annotations["backup.velero.io/backup-volumes"] == "data")
     error_message = "Restricted Pod Security, and the data volume in Velero's file-system backup."
   }
 }
@@ -49,18 +49,18 @@ run "uses_the_public_url_variables_of_the_pinned_release" {
       N8N_PROXY_HOPS               = "1"
       DB_TYPE                      = "postgresdb"
       N8N_DEFAULT_BINARY_DATA_MODE = "filesystem"
-      } : contains([for e in kubernetes_deployment_v1.main.spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "${name}=${value}")
+      } : contains([for e in kubernetes_deployment_v1.n8n["main"].spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "${name}=${value}")
     ])
     error_message = "Public URLs from root_domain under n8n 2.35+'s names (N8N_WEBHOOK_URL), one proxy hop, PostgreSQL, binary data on the volume."
   }
 
   assert {
-    condition     = !contains([for e in kubernetes_deployment_v1.main.spec[0].template[0].spec[0].container[0].env : e.name], "WEBHOOK_URL")
+    condition     = !contains([for e in kubernetes_deployment_v1.n8n["main"].spec[0].template[0].spec[0].container[0].env : e.name], "WEBHOOK_URL")
     error_message = "The deprecated WEBHOOK_URL is not set."
   }
 
   assert {
-    condition     = one([for e in kubernetes_deployment_v1.main.spec[0].template[0].spec[0].container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "N8N_ENCRYPTION_KEY"]) == "n8n-encryption-key"
+    condition     = one([for e in kubernetes_deployment_v1.n8n["main"].spec[0].template[0].spec[0].container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "N8N_ENCRYPTION_KEY"]) == "n8n-encryption-key"
     error_message = "N8N_ENCRYPTION_KEY comes from the protected key's Secret."
   }
 }
@@ -74,12 +74,12 @@ run "adds_workers_and_valkey_in_queue_mode" {
   }
 
   assert {
-    condition     = kubernetes_deployment_v1.worker[0].spec[0].replicas == "2" && kubernetes_deployment_v1.worker[0].spec[0].template[0].spec[0].container[0].args == tolist(["worker", "--concurrency=5"])
+    condition     = kubernetes_deployment_v1.n8n["worker"].spec[0].replicas == "2" && kubernetes_deployment_v1.n8n["worker"].spec[0].template[0].spec[0].container[0].args == tolist(["worker", "--concurrency=5"])
     error_message = "Queue mode runs worker pods."
   }
 
   assert {
-    condition = alltrue([for d in [kubernetes_deployment_v1.main, kubernetes_deployment_v1.worker[0]] :
+    condition = alltrue([for d in [kubernetes_deployment_v1.n8n["main"], kubernetes_deployment_v1.n8n["worker"]] :
       contains([for e in d.spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "EXECUTIONS_MODE=queue") &&
       contains([for e in d.spec[0].template[0].spec[0].container[0].env : "${e.name}=${e.value}" if e.value != null], "N8N_DEFAULT_BINARY_DATA_MODE=database") &&
     one([for e in d.spec[0].template[0].spec[0].container[0].env : e.value_from[0].secret_key_ref[0].name if e.name == "QUEUE_BULL_REDIS_PASSWORD"]) == "valkey-connection"])
