@@ -1,5 +1,7 @@
 resource "kubernetes_deployment_v1" "twenty" {
-  for_each = local.roles
+  # The key Secret must exist before a pod can read it.
+  for_each   = { for role, settings in local.roles : role => settings if var.enabled }
+  depends_on = [module.encryption_key]
 
   metadata {
     name      = "${local.name}-${each.key}"

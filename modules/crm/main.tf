@@ -26,6 +26,9 @@ locals {
   # Where the image's server package resolves STORAGE_LOCAL_PATH (.local-storage, the default).
   local_storage_path = "/app/packages/twenty-server/.local-storage"
 
+  # The protected key's Secret (modules/app-key), named here so pods can read it while it exists.
+  encryption_key = { secret = "twenty-encryption-key", env = "ENCRYPTION_KEY" }
+
   database_secret = coalesce(var.database_secret_name, "crm-database")
   files_endpoint  = coalesce(var.files_endpoint, "https://${var.files_region}.digitaloceanspaces.com")
 
@@ -45,7 +48,7 @@ locals {
     {
       PG_DATABASE_URL = { secret = local.database_secret, key = "url" }
       REDIS_URL       = { secret = var.valkey_secret_name, key = "url" }
-      ENCRYPTION_KEY  = { secret = module.encryption_key.secret_name, key = module.encryption_key.env_name }
+      ENCRYPTION_KEY  = { secret = local.encryption_key.secret, key = local.encryption_key.env }
     },
     local.local_storage ? {} : {
       STORAGE_S3_ACCESS_KEY_ID     = { secret = "twenty-files", key = "access-key-id" }
@@ -97,12 +100,13 @@ module "namespace" {
 
 module "edge" {
   source = "../app-edge"
+  count  = var.enabled ? 1 : 0
 
   namespace           = module.namespace.name
   name                = local.name
   host                = local.host
   cluster_issuer      = var.cluster_issuer
-  service_name        = kubernetes_service_v1.server.metadata[0].name
+  service_name        = kubernetes_service_v1.server[0].metadata[0].name
   service_port        = local.port
   server_selector     = local.server_labels
   server_port         = local.port
@@ -114,17 +118,18 @@ module "edge" {
 
 module "encryption_key" {
   source = "../app-key"
+  count  = var.enabled ? 1 : 0
 
   namespace   = module.namespace.name
-  secret_name = "twenty-encryption-key"
-  env_name    = "ENCRYPTION_KEY"
+  secret_name = local.encryption_key.secret
+  env_name    = local.encryption_key.env
   key         = var.encryption_key
   key_sha256  = var.encryption_key_sha256
   labels      = local.labels
 }
 
 resource "kubernetes_secret_v1" "files" {
-  count = local.local_storage ? 0 : 1
+  count = var.enabled && !local.local_storage ? 1 : 0
 
   metadata {
     name      = "twenty-files"
@@ -139,7 +144,7 @@ resource "kubernetes_secret_v1" "files" {
 }
 
 resource "kubernetes_persistent_volume_claim_v1" "files" {
-  count = local.local_storage ? 1 : 0
+  count = var.enabled && local.local_storage ? 1 : 0
 
   metadata {
     name      = "twenty-files"
@@ -159,6 +164,8 @@ resource "kubernetes_persistent_volume_claim_v1" "files" {
 }
 
 resource "kubernetes_service_v1" "server" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = local.name
     namespace = module.namespace.name

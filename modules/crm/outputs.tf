@@ -10,7 +10,7 @@ output "database" {
 
 output "valkey_consumer_namespaces" {
   description = "Namespaces to add to modules/data's valkey_consumer_namespaces (Twenty always needs its cache and queue)."
-  value       = [module.namespace.name]
+  value       = var.enabled ? [module.namespace.name] : []
 }
 
 output "host" {
@@ -20,7 +20,7 @@ output "host" {
 
 output "url" {
   description = "The CRM's public URL (SERVER_URL)."
-  value       = module.edge.url
+  value       = try(module.edge[0].url, null)
 }
 
 output "images" {
@@ -29,16 +29,16 @@ output "images" {
 }
 
 output "encryption_key_secret" {
-  description = "Name of the Secret holding ENCRYPTION_KEY (back its value up: README)."
-  value       = module.encryption_key.secret_name
+  description = "Name of the Secret holding ENCRYPTION_KEY (back its value up: README), or null while disabled."
+  value       = try(module.encryption_key[0].secret_name, null)
 }
 
 output "encryption_key_sha256" {
   description = "SHA-256 of ENCRYPTION_KEY: record it as encryption_key_sha256 after the first apply, so no later plan can swap the key."
-  value       = module.encryption_key.sha256
+  value       = try(module.encryption_key[0].sha256, null)
 }
 
 output "network_policies" {
   description = "NetworkPolicies in the namespace beyond its default-deny and DNS baseline."
-  value       = module.edge.network_policies
+  value       = flatten(module.edge[*].network_policies)
 }

@@ -1,5 +1,7 @@
 resource "kubernetes_deployment_v1" "n8n" {
-  for_each = local.roles
+  # The key Secret must exist before a pod can read it.
+  for_each   = { for role, settings in local.roles : role => settings if var.enabled }
+  depends_on = [module.encryption_key]
 
   metadata {
     name      = each.value.name
@@ -129,7 +131,7 @@ resource "kubernetes_deployment_v1" "n8n" {
           content {
             name = "data"
             persistent_volume_claim {
-              claim_name = kubernetes_persistent_volume_claim_v1.data.metadata[0].name
+              claim_name = kubernetes_persistent_volume_claim_v1.data[0].metadata[0].name
             }
           }
         }

@@ -23,6 +23,9 @@ locals {
   uid  = 1000
   port = 5678
 
+  # The protected key's Secret (modules/app-key), named here so pods can read it while it exists.
+  encryption_key = { secret = "n8n-encryption-key", env = "N8N_ENCRYPTION_KEY" }
+
   database_secret = coalesce(var.database_secret_name, "n8n-database")
 
   # Settings both the main instance and the workers read.
@@ -65,7 +68,7 @@ locals {
       DB_POSTGRESDB_DATABASE = { secret = local.database_secret, key = "database" }
       DB_POSTGRESDB_USER     = { secret = local.database_secret, key = "username" }
       DB_POSTGRESDB_PASSWORD = { secret = local.database_secret, key = "password" }
-      N8N_ENCRYPTION_KEY     = { secret = module.encryption_key.secret_name, key = module.encryption_key.env_name }
+      N8N_ENCRYPTION_KEY     = { secret = local.encryption_key.secret, key = local.encryption_key.env }
     },
     var.queue_mode_enabled ? {
       QUEUE_BULL_REDIS_HOST     = { secret = var.valkey_secret_name, key = "host" }
@@ -122,12 +125,13 @@ module "namespace" {
 
 module "edge" {
   source = "../app-edge"
+  count  = var.enabled ? 1 : 0
 
   namespace           = module.namespace.name
   name                = local.name
   host                = local.host
   cluster_issuer      = var.cluster_issuer
-  service_name        = kubernetes_service_v1.n8n.metadata[0].name
+  service_name        = kubernetes_service_v1.n8n[0].metadata[0].name
   service_port        = local.port
   server_selector     = local.main_labels
   server_port         = local.port
@@ -139,16 +143,19 @@ module "edge" {
 
 module "encryption_key" {
   source = "../app-key"
+  count  = var.enabled ? 1 : 0
 
   namespace   = module.namespace.name
-  secret_name = "n8n-encryption-key"
-  env_name    = "N8N_ENCRYPTION_KEY"
+  secret_name = local.encryption_key.secret
+  env_name    = local.encryption_key.env
   key         = var.encryption_key
   key_sha256  = var.encryption_key_sha256
   labels      = local.labels
 }
 
 resource "kubernetes_persistent_volume_claim_v1" "data" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "n8n-data"
     namespace = module.namespace.name
@@ -167,6 +174,8 @@ resource "kubernetes_persistent_volume_claim_v1" "data" {
 }
 
 resource "kubernetes_service_v1" "n8n" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = local.name
     namespace = module.namespace.name

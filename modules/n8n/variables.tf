@@ -8,6 +8,12 @@ variable "root_domain" {
   }
 }
 
+variable "enabled" {
+  description = "Run the app. false: only its namespace exists (with the database the data layer provisions there), so data can be migrated in and restore-tested before the app starts; the platform stack's component toggle sets it."
+  type        = bool
+  default     = true
+}
+
 variable "subdomain" {
   description = "Label(s) in front of root_domain for n8n's editor and webhooks, e.g. n8n or automation."
   type        = string

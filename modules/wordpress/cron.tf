@@ -3,6 +3,8 @@
 # nor the database credentials. The nginx image is already pinned and carries curl.
 
 resource "kubernetes_cron_job_v1" "wp_cron" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "wp-cron"
     namespace = module.namespace.name
@@ -77,6 +79,8 @@ resource "kubernetes_cron_job_v1" "wp_cron" {
 
 # The one in-namespace path: the cron pods to the site's nginx.
 resource "kubernetes_network_policy_v1" "cron_to_server" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "wp-cron-to-server"
     namespace = module.namespace.name
@@ -104,6 +108,8 @@ resource "kubernetes_network_policy_v1" "cron_to_server" {
 }
 
 resource "kubernetes_network_policy_v1" "server_from_cron" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "wp-server-from-cron"
     namespace = module.namespace.name

@@ -1,4 +1,6 @@
 resource "kubernetes_deployment_v1" "wordpress" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = local.name
     namespace = module.namespace.name
@@ -163,7 +165,7 @@ resource "kubernetes_deployment_v1" "wordpress" {
           # The eight salts and keys, and with offload the Spaces key pair.
           env_from {
             secret_ref {
-              name = kubernetes_secret_v1.keys.metadata[0].name
+              name = kubernetes_secret_v1.keys[0].metadata[0].name
             }
           }
           dynamic "env_from" {
@@ -342,7 +344,7 @@ resource "kubernetes_deployment_v1" "wordpress" {
         volume {
           name = "wp-content"
           persistent_volume_claim {
-            claim_name = kubernetes_persistent_volume_claim_v1.wp_content.metadata[0].name
+            claim_name = kubernetes_persistent_volume_claim_v1.wp_content[0].metadata[0].name
           }
         }
         dynamic "volume" {
@@ -357,7 +359,7 @@ resource "kubernetes_deployment_v1" "wordpress" {
         volume {
           name = "config"
           config_map {
-            name         = kubernetes_config_map_v1.config.metadata[0].name
+            name         = kubernetes_config_map_v1.config[0].metadata[0].name
             default_mode = "0444"
           }
         }

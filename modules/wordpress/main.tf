@@ -81,12 +81,13 @@ module "namespace" {
 
 module "edge" {
   source = "../app-edge"
+  count  = var.enabled ? 1 : 0
 
   namespace       = module.namespace.name
   name            = local.name
   host            = local.host
   cluster_issuer  = var.cluster_issuer
-  service_name    = kubernetes_service_v1.wordpress.metadata[0].name
+  service_name    = kubernetes_service_v1.wordpress[0].metadata[0].name
   service_port    = local.http_port
   server_selector = local.server_labels
   server_port     = local.http_port
@@ -100,13 +101,15 @@ module "edge" {
 }
 
 resource "random_password" "salt" {
-  for_each = toset(local.salt_names)
+  for_each = var.enabled ? toset(local.salt_names) : toset([])
 
   length  = 64
   special = false
 }
 
 resource "kubernetes_secret_v1" "keys" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "wordpress-keys"
     namespace = module.namespace.name
@@ -117,7 +120,7 @@ resource "kubernetes_secret_v1" "keys" {
 }
 
 resource "kubernetes_secret_v1" "media" {
-  count = var.media_offload_enabled ? 1 : 0
+  count = var.enabled && var.media_offload_enabled ? 1 : 0
 
   metadata {
     name      = "wordpress-media"
@@ -132,6 +135,8 @@ resource "kubernetes_secret_v1" "media" {
 }
 
 resource "kubernetes_config_map_v1" "config" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "wordpress-config"
     namespace = module.namespace.name
@@ -142,6 +147,8 @@ resource "kubernetes_config_map_v1" "config" {
 }
 
 resource "kubernetes_persistent_volume_claim_v1" "wp_content" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "wp-content"
     namespace = module.namespace.name
@@ -161,6 +168,8 @@ resource "kubernetes_persistent_volume_claim_v1" "wp_content" {
 }
 
 resource "kubernetes_service_v1" "wordpress" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = local.name
     namespace = module.namespace.name

@@ -15,7 +15,7 @@ output "host" {
 
 output "url" {
   description = "The site's public URL."
-  value       = module.edge.url
+  value       = try(module.edge[0].url, null)
 }
 
 output "images" {
@@ -24,11 +24,11 @@ output "images" {
 }
 
 output "wp_content_claim" {
-  description = "Name of the wp-content PersistentVolumeClaim (Velero backs it up with the pod)."
-  value       = kubernetes_persistent_volume_claim_v1.wp_content.metadata[0].name
+  description = "Name of the wp-content PersistentVolumeClaim (Velero backs it up with the pod), or null while disabled."
+  value       = try(kubernetes_persistent_volume_claim_v1.wp_content[0].metadata[0].name, null)
 }
 
 output "network_policies" {
   description = "NetworkPolicies in the namespace beyond its default-deny and DNS baseline."
-  value       = concat(module.edge.network_policies, [kubernetes_network_policy_v1.cron_to_server.metadata[0].name, kubernetes_network_policy_v1.server_from_cron.metadata[0].name])
+  value       = concat(flatten(module.edge[*].network_policies), kubernetes_network_policy_v1.cron_to_server[*].metadata[0].name, kubernetes_network_policy_v1.server_from_cron[*].metadata[0].name)
 }

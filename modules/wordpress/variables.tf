@@ -8,6 +8,12 @@ variable "root_domain" {
   }
 }
 
+variable "enabled" {
+  description = "Run the app. false: only its namespace exists (with the database the data layer provisions there), so data can be migrated in and restore-tested before the app starts; the platform stack's component toggle sets it."
+  type        = bool
+  default     = true
+}
+
 variable "subdomain" {
   description = "Label(s) in front of root_domain for the site, e.g. www or blog. The apex belongs to the DNS stack, not to an Ingress."
   type        = string

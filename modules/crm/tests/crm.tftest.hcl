@@ -166,3 +166,21 @@ run "rejects_a_subdomain_ending_in_a_hyphen" {
 
   expect_failures = [var.subdomain]
 }
+
+run "keeps_only_the_namespace_while_disabled" {
+  command = plan
+
+  variables {
+    enabled = false
+  }
+
+  assert {
+    condition     = length(kubernetes_deployment_v1.twenty) == 0 && length(kubernetes_persistent_volume_claim_v1.files) == 0 && output.url == null && length(output.valkey_consumer_namespaces) == 0
+    error_message = "Disabled: no workload, volume, Ingress, key or cache."
+  }
+
+  assert {
+    condition     = output.namespace == "crm" && output.database == { crm = { engine = "postgresql", namespace = "crm" } }
+    error_message = "Disabled: the namespace and the database request stay, so data can be migrated in first."
+  }
+}

@@ -176,3 +176,21 @@ run "rejects_a_deleting_storage_class" {
 
   expect_failures = [var.storage_class_name]
 }
+
+run "keeps_only_the_namespace_while_disabled" {
+  command = plan
+
+  variables {
+    enabled = false
+  }
+
+  assert {
+    condition     = length(kubernetes_deployment_v1.n8n) == 0 && length(kubernetes_persistent_volume_claim_v1.data) == 0 && output.url == null && output.encryption_key_secret == null
+    error_message = "Disabled: no workload, volume, Ingress or key."
+  }
+
+  assert {
+    condition     = output.namespace == "n8n" && output.database == { n8n = { engine = "postgresql", namespace = "n8n" } }
+    error_message = "Disabled: the namespace and the database request stay, so data can be migrated in first."
+  }
+}

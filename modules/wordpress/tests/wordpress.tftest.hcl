@@ -26,7 +26,7 @@ run "runs_php_fpm_and_nginx_from_pinned_official_images_in_one_restricted_pod" {
   command = plan
 
   assert {
-    condition     = [for c in kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].container : c.image] == [output.images.wordpress, output.images.nginx]
+    condition     = [for c in kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].container : c.image] == [output.images.wordpress, output.images.nginx]
     error_message = "One pod: php-fpm (official wordpress fpm image) and nginx (official image)."
   }
 
@@ -36,27 +36,27 @@ run "runs_php_fpm_and_nginx_from_pinned_official_images_in_one_restricted_pod" {
   }
 
   assert {
-    condition     = kubernetes_deployment_v1.wordpress.spec[0].replicas == "1" && kubernetes_deployment_v1.wordpress.spec[0].strategy[0].type == "Recreate"
+    condition     = kubernetes_deployment_v1.wordpress[0].spec[0].replicas == "1" && kubernetes_deployment_v1.wordpress[0].spec[0].strategy[0].type == "Recreate"
     error_message = "The ReadWriteOnce wp-content volume forces one replica and the Recreate strategy."
   }
 
   assert {
-    condition = alltrue([for c in kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].container :
+    condition = alltrue([for c in kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].container :
       c.security_context[0].run_as_non_root == true && c.security_context[0].allow_privilege_escalation == false &&
       c.security_context[0].read_only_root_filesystem == true && c.security_context[0].capabilities[0].drop == tolist(["ALL"]) &&
       c.resources[0].requests["cpu"] != null && c.resources[0].limits["memory"] != null
-    ]) && kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].security_context[0].seccomp_profile[0].type == "RuntimeDefault"
+    ]) && kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].security_context[0].seccomp_profile[0].type == "RuntimeDefault"
     error_message = "Restricted Pod Security: non-root, no escalation, no capabilities, RuntimeDefault seccomp; read-only root; requests and a memory limit."
   }
 
   assert {
-    condition = alltrue([for c in kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].container :
-    length(c.startup_probe) == 1 && length(c.liveness_probe) == 1]) && kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].container[1].readiness_probe[0].http_get[0].path == "/fpm-ping"
+    condition = alltrue([for c in kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].container :
+    length(c.startup_probe) == 1 && length(c.liveness_probe) == 1]) && kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].container[1].readiness_probe[0].http_get[0].path == "/fpm-ping"
     error_message = "Startup and liveness probes on both containers; readiness on php-fpm's ping through nginx."
   }
 
   assert {
-    condition     = kubernetes_deployment_v1.wordpress.spec[0].template[0].metadata[0].annotations["backup.velero.io/backup-volumes"] == "wp-content"
+    condition     = kubernetes_deployment_v1.wordpress[0].spec[0].template[0].metadata[0].annotations["backup.velero.io/backup-volumes"] == "wp-content"
     error_message = "The pod carries Velero's file-system backup annotation for wp-content."
   }
 
@@ -70,9 +70,9 @@ run "keeps_wp_content_on_a_retained_block_volume" {
   command = plan
 
   assert {
-    condition = (kubernetes_persistent_volume_claim_v1.wp_content.spec[0].storage_class_name == "do-block-storage-retain" &&
-      kubernetes_persistent_volume_claim_v1.wp_content.spec[0].access_modes == toset(["ReadWriteOnce"]) &&
-    kubernetes_persistent_volume_claim_v1.wp_content.spec[0].resources[0].requests["storage"] == "5Gi")
+    condition = (kubernetes_persistent_volume_claim_v1.wp_content[0].spec[0].storage_class_name == "do-block-storage-retain" &&
+      kubernetes_persistent_volume_claim_v1.wp_content[0].spec[0].access_modes == toset(["ReadWriteOnce"]) &&
+    kubernetes_persistent_volume_claim_v1.wp_content[0].spec[0].resources[0].requests["storage"] == "5Gi")
     error_message = "wp-content: ReadWriteOnce on do-block-storage-retain, 5Gi by default."
   }
 }
@@ -82,17 +82,17 @@ run "configures_https_behind_traefik_and_wp_cron_from_a_cronjob" {
 
   assert {
     condition = alltrue([for line in ["define('FORCE_SSL_ADMIN', true);", "define('DISABLE_WP_CRON', true);", "define('WP_HOME', 'https://' . getenv('WORDPRESS_PUBLIC_HOST'));"] :
-    strcontains(one([for e in kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].container[0].env : e.value if e.name == "WORDPRESS_CONFIG_EXTRA"]), line)])
+    strcontains(one([for e in kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].container[0].env : e.value if e.name == "WORDPRESS_CONFIG_EXTRA"]), line)])
     error_message = "wp-config forces SSL for the admin, takes its home URL from the derived host and leaves WP-Cron to the CronJob."
   }
 
   assert {
-    condition     = strcontains(kubernetes_config_map_v1.config.data["nginx.conf"], "fastcgi_param HTTPS $forwarded_https;") && strcontains(kubernetes_config_map_v1.config.data["nginx.conf"], "real_ip_header X-Forwarded-For;")
+    condition     = strcontains(kubernetes_config_map_v1.config[0].data["nginx.conf"], "fastcgi_param HTTPS $forwarded_https;") && strcontains(kubernetes_config_map_v1.config[0].data["nginx.conf"], "real_ip_header X-Forwarded-For;")
     error_message = "nginx passes Traefik's X-Forwarded-Proto and client address on to PHP."
   }
 
   assert {
-    condition     = kubernetes_cron_job_v1.wp_cron.spec[0].schedule == "*/5 * * * *" && strcontains(join(" ", kubernetes_cron_job_v1.wp_cron.spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command), "Host: www.example.org")
+    condition     = kubernetes_cron_job_v1.wp_cron[0].spec[0].schedule == "*/5 * * * *" && strcontains(join(" ", kubernetes_cron_job_v1.wp_cron[0].spec[0].job_template[0].spec[0].template[0].spec[0].container[0].command), "Host: www.example.org")
     error_message = "A CronJob calls wp-cron.php every five minutes as the public host."
   }
 }
@@ -105,9 +105,9 @@ run "sets_one_upload_limit_in_nginx_and_php" {
   }
 
   assert {
-    condition = (strcontains(kubernetes_config_map_v1.config.data["nginx.conf"], "client_max_body_size 128m;") &&
-      strcontains(kubernetes_config_map_v1.config.data["platform.ini"], "upload_max_filesize = 128M") &&
-    strcontains(kubernetes_config_map_v1.config.data["platform.ini"], "post_max_size = 128M"))
+    condition = (strcontains(kubernetes_config_map_v1.config[0].data["nginx.conf"], "client_max_body_size 128m;") &&
+      strcontains(kubernetes_config_map_v1.config[0].data["platform.ini"], "upload_max_filesize = 128M") &&
+    strcontains(kubernetes_config_map_v1.config[0].data["platform.ini"], "post_max_size = 128M"))
     error_message = "nginx's client_max_body_size, PHP's upload_max_filesize and post_max_size all come from upload_max_mb."
   }
 }
@@ -124,12 +124,12 @@ run "offloads_media_to_spaces_through_s3_uploads_when_enabled" {
   }
 
   assert {
-    condition     = kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].init_container[0].name == "install-s3-uploads" && kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].init_container[0].env[0].value == "3.0.11"
+    condition     = kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].init_container[0].name == "install-s3-uploads" && kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].init_container[0].env[0].value == "3.0.11"
     error_message = "An init container installs S3 Uploads at the pinned release before WordPress starts."
   }
 
   assert {
-    condition     = one([for e in kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].container[0].env : e.value if e.name == "S3_UPLOADS_ENDPOINT"]) == "https://fra1.digitaloceanspaces.com"
+    condition     = one([for e in kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].container[0].env : e.value if e.name == "S3_UPLOADS_ENDPOINT"]) == "https://fra1.digitaloceanspaces.com"
     error_message = "The custom endpoint is Spaces in the bucket's region."
   }
 
@@ -143,7 +143,7 @@ run "installs_no_plugin_while_offload_is_off" {
   command = plan
 
   assert {
-    condition     = length(kubernetes_deployment_v1.wordpress.spec[0].template[0].spec[0].init_container) == 0 && length(kubernetes_secret_v1.media) == 0
+    condition     = length(kubernetes_deployment_v1.wordpress[0].spec[0].template[0].spec[0].init_container) == 0 && length(kubernetes_secret_v1.media) == 0
     error_message = "Offload off: no plugin install, no Spaces credentials."
   }
 }
@@ -274,4 +274,22 @@ run "rejects_an_upload_limit_of_zero" {
   }
 
   expect_failures = [var.upload_max_mb]
+}
+
+run "keeps_only_the_namespace_while_disabled" {
+  command = plan
+
+  variables {
+    enabled = false
+  }
+
+  assert {
+    condition     = length(kubernetes_deployment_v1.wordpress) == 0 && length(kubernetes_persistent_volume_claim_v1.wp_content) == 0 && length(kubernetes_cron_job_v1.wp_cron) == 0 && output.url == null
+    error_message = "Disabled: no workload, volume, CronJob or Ingress."
+  }
+
+  assert {
+    condition     = output.namespace == "wordpress" && output.database == { wordpress = { engine = "mariadb", namespace = "wordpress" } }
+    error_message = "Disabled: the namespace and the database request stay, so data can be migrated in first."
+  }
 }
