@@ -27,7 +27,7 @@ locals {
   local_storage_path = "/app/packages/twenty-server/.local-storage"
 
   # The protected key's Secret (modules/app-key), named here so pods can read it while it exists.
-  encryption_key = { secret = "twenty-encryption-key", env = "ENCRYPTION_KEY" }
+  encryption_key = { secret_name = "twenty-encryption-key", env = "ENCRYPTION_KEY" }
 
   database_secret = coalesce(var.database_secret_name, "crm-database")
   files_endpoint  = coalesce(var.files_endpoint, "https://${var.files_region}.digitaloceanspaces.com")
@@ -48,7 +48,7 @@ locals {
     {
       PG_DATABASE_URL = { secret = local.database_secret, key = "url" }
       REDIS_URL       = { secret = var.valkey_secret_name, key = "url" }
-      ENCRYPTION_KEY  = { secret = local.encryption_key.secret, key = local.encryption_key.env }
+      ENCRYPTION_KEY  = { secret = local.encryption_key.secret_name, key = local.encryption_key.env }
     },
     local.local_storage ? {} : {
       STORAGE_S3_ACCESS_KEY_ID     = { secret = "twenty-files", key = "access-key-id" }
@@ -121,7 +121,7 @@ module "encryption_key" {
   count  = var.enabled ? 1 : 0
 
   namespace   = module.namespace.name
-  secret_name = local.encryption_key.secret
+  secret_name = local.encryption_key.secret_name
   env_name    = local.encryption_key.env
   key         = var.encryption_key
   key_sha256  = var.encryption_key_sha256

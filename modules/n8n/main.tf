@@ -24,7 +24,7 @@ locals {
   port = 5678
 
   # The protected key's Secret (modules/app-key), named here so pods can read it while it exists.
-  encryption_key = { secret = "n8n-encryption-key", env = "N8N_ENCRYPTION_KEY" }
+  encryption_key = { secret_name = "n8n-encryption-key", env = "N8N_ENCRYPTION_KEY" }
 
   database_secret = coalesce(var.database_secret_name, "n8n-database")
 
@@ -68,7 +68,7 @@ locals {
       DB_POSTGRESDB_DATABASE = { secret = local.database_secret, key = "database" }
       DB_POSTGRESDB_USER     = { secret = local.database_secret, key = "username" }
       DB_POSTGRESDB_PASSWORD = { secret = local.database_secret, key = "password" }
-      N8N_ENCRYPTION_KEY     = { secret = local.encryption_key.secret, key = local.encryption_key.env }
+      N8N_ENCRYPTION_KEY     = { secret = local.encryption_key.secret_name, key = local.encryption_key.env }
     },
     var.queue_mode_enabled ? {
       QUEUE_BULL_REDIS_HOST     = { secret = var.valkey_secret_name, key = "host" }
@@ -146,7 +146,7 @@ module "encryption_key" {
   count  = var.enabled ? 1 : 0
 
   namespace   = module.namespace.name
-  secret_name = local.encryption_key.secret
+  secret_name = local.encryption_key.secret_name
   env_name    = local.encryption_key.env
   key         = var.encryption_key
   key_sha256  = var.encryption_key_sha256
