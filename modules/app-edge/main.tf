@@ -21,6 +21,26 @@ locals {
   private_ranges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"]
 }
 
+# The app's Service: the serving pods, under the app's name (<name>.<namespace>.svc).
+resource "kubernetes_service_v1" "this" {
+  metadata {
+    name      = var.name
+    namespace = var.namespace
+    labels    = local.labels
+  }
+
+  spec {
+    type     = "ClusterIP"
+    selector = var.server_selector
+    port {
+      name        = "http"
+      port        = var.service_port
+      target_port = tostring(var.server_port)
+      protocol    = "TCP"
+    }
+  }
+}
+
 resource "kubernetes_ingress_v1" "this" {
   count = var.host == null ? 0 : 1
 
@@ -52,7 +72,7 @@ resource "kubernetes_ingress_v1" "this" {
           path_type = "Prefix"
           backend {
             service {
-              name = var.service_name
+              name = kubernetes_service_v1.this.metadata[0].name
               port {
                 number = var.service_port
               }

@@ -8,6 +8,11 @@ output "url" {
   value       = var.host == null ? null : "https://${var.host}"
 }
 
+output "service_name" {
+  description = "Name of the app's Service."
+  value       = kubernetes_service_v1.this.metadata[0].name
+}
+
 output "ingress_name" {
   description = "Name of the Ingress, or null without one."
   value       = try(kubernetes_ingress_v1.this[0].metadata[0].name, null)

@@ -40,13 +40,8 @@ variable "cluster_issuer" {
   }
 }
 
-variable "service_name" {
-  description = "The Service the Ingress routes to (in namespace)."
-  type        = string
-}
-
 variable "service_port" {
-  description = "Port of the Service the Ingress routes to."
+  description = "Port of the app's Service (named <name>), which the Ingress routes to and which forwards to server_port."
   type        = number
 
   validation {

@@ -106,7 +106,6 @@ module "edge" {
   name                = local.name
   host                = local.host
   cluster_issuer      = var.cluster_issuer
-  service_name        = kubernetes_service_v1.server[0].metadata[0].name
   service_port        = local.port
   server_selector     = local.server_labels
   server_port         = local.port
@@ -161,25 +160,4 @@ resource "kubernetes_persistent_volume_claim_v1" "files" {
   }
 
   wait_until_bound = false
-}
-
-resource "kubernetes_service_v1" "server" {
-  count = var.enabled ? 1 : 0
-
-  metadata {
-    name      = local.name
-    namespace = module.namespace.name
-    labels    = local.labels
-  }
-
-  spec {
-    type     = "ClusterIP"
-    selector = local.server_labels
-    port {
-      name        = "http"
-      port        = local.port
-      target_port = "http"
-      protocol    = "TCP"
-    }
-  }
 }

@@ -87,7 +87,6 @@ module "edge" {
   name            = local.name
   host            = local.host
   cluster_issuer  = var.cluster_issuer
-  service_name    = kubernetes_service_v1.wordpress[0].metadata[0].name
   service_port    = local.http_port
   server_selector = local.server_labels
   server_port     = local.http_port
@@ -165,25 +164,4 @@ resource "kubernetes_persistent_volume_claim_v1" "wp_content" {
 
   # DigitalOcean binds on first use, and the local control plane has no provisioner.
   wait_until_bound = false
-}
-
-resource "kubernetes_service_v1" "wordpress" {
-  count = var.enabled ? 1 : 0
-
-  metadata {
-    name      = local.name
-    namespace = module.namespace.name
-    labels    = local.labels
-  }
-
-  spec {
-    type     = "ClusterIP"
-    selector = local.server_labels
-    port {
-      name        = "http"
-      port        = local.http_port
-      target_port = "http"
-      protocol    = "TCP"
-    }
-  }
 }

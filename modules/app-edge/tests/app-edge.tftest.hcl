@@ -5,7 +5,6 @@ variables {
   namespace       = "crm"
   name            = "twenty"
   host            = "crm.example.org"
-  service_name    = "twenty"
   service_port    = 3000
   server_selector = { "app.kubernetes.io/name" = "twenty", "app.kubernetes.io/component" = "server" }
   server_port     = 3000
@@ -31,6 +30,16 @@ run "serves_https_only_with_a_cert_manager_certificate" {
   assert {
     condition     = output.url == "https://crm.example.org"
     error_message = "The URL is https://<host>."
+  }
+}
+
+run "exposes_the_serving_pods_through_a_service_named_after_the_app" {
+  command = apply
+
+  assert {
+    condition = (kubernetes_service_v1.this.metadata[0].name == "twenty" && kubernetes_service_v1.this.spec[0].selector == tomap(var.server_selector) &&
+    kubernetes_service_v1.this.spec[0].port[0].port == 3000 && kubernetes_ingress_v1.this[0].spec[0].rule[0].http[0].path[0].backend[0].service[0].name == "twenty")
+    error_message = "A ClusterIP Service <name> selects the serving pods, and the Ingress routes to it."
   }
 }
 
