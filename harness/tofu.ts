@@ -91,9 +91,13 @@ export class Tofu {
     return this.run(["destroy", "-input=false", "-no-color", "-auto-approve"], "destroy", "Fix the cause above and run destroy again; state still lists what is left.");
   }
 
-  /** Forgets resources without destroying them: how a protected key (prevent_destroy) is decommissioned on purpose. */
-  async stateRemove(addresses: string[]) {
-    return this.run(["state", "rm", "-no-color", ...addresses], "state rm", "Check the addresses with `tofu state list`.");
+  /**
+   * Forgets resources without destroying them: how a protected key (prevent_destroy) is
+   * decommissioned on purpose. The (encrypted) backup of the state goes to `backup`, next to the
+   * state, never into the configuration folder where tofu would put it by default.
+   */
+  async stateRemove(addresses: string[], backup: string) {
+    return this.run(["state", "rm", "-no-color", `-backup=${backup}`, ...addresses], "state rm", "Check the addresses with `tofu state list`.");
   }
 
   async test(extraArgs: string[] = []) {

@@ -169,7 +169,7 @@ describe("environments/local on a real local control plane", () => {
     await expect(run.tofu.destroy()).rejects.toThrow(/prevent_destroy|cannot be destroyed/i);
     expect((await kubeGet(cluster, "/api/v1/namespaces/n8n/secrets/n8n-encryption-key")).status).toBe(200);
     // The documented decommission: back the key up, then remove it from state (modules/app-key).
-    await run.tofu.stateRemove(["module.n8n.module.encryption_key", "module.crm.module.encryption_key"]);
+    await run.tofu.stateRemove(["module.n8n.module.encryption_key", "module.crm.module.encryption_key"], join(runDir, "state-rm.backup"));
   });
 
   it("destroys everything it created (the namespace controller finalizes them)", async () => {
@@ -182,6 +182,11 @@ describe("environments/local on a real local control plane", () => {
       }
       expect(status, `namespace ${name}`).toBe(404);
     }
+  });
+
+  it("leaves nothing in the configuration folder (state and its backups live in the run folder)", async () => {
+    const { readdir } = await import("node:fs/promises");
+    expect((await readdir(run.dir)).filter((file) => file.includes("tfstate"))).toEqual([]);
   });
 
   it("stops cleanly: no process and no temp folder left behind", async () => {
