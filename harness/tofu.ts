@@ -91,6 +91,15 @@ export class Tofu {
     return this.run(["destroy", "-input=false", "-no-color", "-auto-approve"], "destroy", "Fix the cause above and run destroy again; state still lists what is left.");
   }
 
+  /**
+   * Forgets resources without destroying them: how a protected key (prevent_destroy) is
+   * decommissioned on purpose. The (encrypted) backup of the state goes to `backup`, next to the
+   * state, never into the configuration folder where tofu would put it by default.
+   */
+  async stateRemove(addresses: string[], backup: string) {
+    return this.run(["state", "rm", "-no-color", `-backup=${backup}`, ...addresses], "state rm", "Check the addresses with `tofu state list`.");
+  }
+
   async test(extraArgs: string[] = []) {
     return this.run(["test", "-no-color", ...extraArgs], "test", "A tofu test failed: see the run named above.");
   }

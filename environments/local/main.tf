@@ -1,5 +1,5 @@
-# The embedded local default: the platform's shared layers, the data layer and two app
-# namespaces, applied to whatever Kubernetes API the harness provides (its own local control
+# The embedded local default: the platform's shared layers, the data layer and the apps
+# (WordPress, n8n, the CRM), applied to whatever Kubernetes API the harness provides (its own local control
 # plane, k3d, or a named kubeconfig context). Needs no cloud account and no internet.
 
 terraform {
@@ -94,20 +94,43 @@ module "k8s_config" {
   velero_credentials = { access_key = random_password.backup_access_key.result, secret_key = random_password.backup_secret_key.result }
 }
 
-# Stand in for the app modules until they exist: each creates its namespace through
-# modules/namespace exactly like this.
-module "wordpress_namespace" {
-  source = "../../modules/namespace"
+# The apps (steps 4 and 5 of the rollout, and the CRM): each creates its own namespace, asks the
+# data layer for its database, and reads only the connection Secret it gets back. Locally their
+# files stay on volumes (no Spaces), and the certificates come from the staging issuer.
+module "wordpress" {
+  source = "../../modules/wordpress"
 
-  name        = "wordpress"
-  root_domain = var.root_domain
+  root_domain          = var.root_domain
+  cluster_issuer       = "letsencrypt-staging"
+  database_secret_name = module.data.connection_secrets["wordpress"].name
 }
 
-module "n8n_namespace" {
-  source = "../../modules/namespace"
+module "n8n" {
+  source = "../../modules/n8n"
 
-  name        = "n8n"
-  root_domain = var.root_domain
+  root_domain          = var.root_domain
+  cluster_issuer       = "letsencrypt-staging"
+  database_secret_name = module.data.connection_secrets["n8n"].name
+}
+
+module "crm" {
+  source = "../../modules/crm"
+
+  root_domain          = var.root_domain
+  cluster_issuer       = "letsencrypt-staging"
+  database_secret_name = module.data.connection_secrets["crm"].name
+  storage_type         = "local"
+}
+
+# The namespaces the placeholder modules created now belong to the app modules.
+moved {
+  from = module.wordpress_namespace
+  to   = module.wordpress.module.namespace
+}
+
+moved {
+  from = module.n8n_namespace
+  to   = module.n8n.module.namespace
 }
 
 # Nothing runs against Spaces locally (the control plane has no kubelet), but the backup
@@ -129,11 +152,8 @@ module "data" {
   # The module's output, not the literal "data": the data layer waits for its namespace.
   namespace = module.k8s_config.data_namespace
 
-  databases = {
-    n8n       = { engine = "postgresql", namespace = module.n8n_namespace.name }
-    wordpress = { engine = "mariadb", namespace = module.wordpress_namespace.name }
-  }
-  valkey_consumer_namespaces = [module.n8n_namespace.name]
+  databases                  = merge(module.wordpress.database, module.n8n.database, module.crm.database)
+  valkey_consumer_namespaces = concat(module.n8n.valkey_consumer_namespaces, module.crm.valkey_consumer_namespaces)
 
   backup_bucket     = "platform-local-backups"
   backup_endpoint   = "https://fra1.digitaloceanspaces.com"

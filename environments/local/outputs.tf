@@ -1,6 +1,6 @@
 output "namespaces" {
   description = "Every namespace this environment creates, by layer or app."
-  value       = merge(module.k8s_config.namespaces, { wordpress = module.wordpress_namespace.name, n8n = module.n8n_namespace.name })
+  value       = merge(module.k8s_config.namespaces, { wordpress = module.wordpress.namespace, n8n = module.n8n.namespace, crm = module.crm.namespace })
 }
 
 output "database_connection_secrets" {
@@ -11,4 +11,14 @@ output "database_connection_secrets" {
 output "pending" {
   description = "What the next plan adds once this apply created what it waits for (the infra namespace, CRDs); `platform apply` plans, gates and applies again while it is not empty."
   value       = module.k8s_config.pending
+}
+
+output "app_urls" {
+  description = "Public URL of each app, derived from root_domain."
+  value       = { wordpress = module.wordpress.url, n8n = module.n8n.url, crm = module.crm.url }
+}
+
+output "encryption_key_sha256" {
+  description = "Fingerprints of the apps' protected encryption keys, to record as encryption_key_sha256 (they reveal nothing about the keys)."
+  value       = { n8n = module.n8n.encryption_key_sha256, crm = module.crm.encryption_key_sha256 }
 }

@@ -34,7 +34,8 @@ async function waitUntil(what: Supervised, ready: () => Promise<boolean>, timeou
 /**
  * A real Kubernetes control plane as three local processes: etcd, kube-apiserver and a
  * kube-controller-manager that runs only the controllers the platform's resources need
- * (namespace deletion, garbage collection, service accounts). There is no kubelet or scheduler:
+ * (namespace deletion, garbage collection, service accounts, and the PVC protection finalizer, which
+ * an app's claim carries and nothing else would remove). There is no kubelet or scheduler:
  * pods are accepted but never run, so nothing may wait for rollouts against it.
  */
 export async function startLocalControlPlane(versions?: Versions): Promise<Cluster> {

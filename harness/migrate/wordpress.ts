@@ -62,10 +62,11 @@ export async function uploadOldDatabase(old: OldDatabase, target: string, work: 
 
 /** The rest of the WordPress move, as commands to run in order (they need the cluster and the old host). */
 export function wordpressSteps(options: { id: string; oldUrl?: string; newUrl?: string; oldHost: string; bucket: string }): string[] {
-  const wp = "kubectl -n wordpress exec deploy/wordpress -c wordpress --";
+  // modules/wordpress runs php-fpm in container "php" (nginx beside it); wp-content is mounted there read-write.
+  const wp = "kubectl -n wordpress exec deploy/wordpress -c php --";
   return [
     `platform restore --context <ctx> --database wordpress --backup ${options.id} --in-place   # the data layer's restore: checksums, then row counts against the manifest`,
-    `rsync -a --delete --exclude uploads/ ${options.oldHost}:/var/www/html/wp-content/ ./wp-content/ && kubectl -n wordpress cp ./wp-content wordpress/<pod>:/var/www/html/ -c wordpress`,
+    `rsync -a --delete --exclude uploads/ ${options.oldHost}:/var/www/html/wp-content/ ./wp-content/ && kubectl -n wordpress cp ./wp-content wordpress/<pod>:/var/www/html/ -c php`,
     `rclone copy --checksum ${options.oldHost}:/var/www/html/wp-content/uploads/ spaces:${options.bucket}/uploads/ && rclone check --one-way ${options.oldHost}:/var/www/html/wp-content/uploads/ spaces:${options.bucket}/uploads/`,
     ...(options.oldUrl && options.newUrl && options.oldUrl !== options.newUrl
       ? [`${wp} wp search-replace '${options.oldUrl}' '${options.newUrl}' --all-tables-with-prefix --precise --skip-columns=guid --dry-run`, `${wp} wp search-replace '${options.oldUrl}' '${options.newUrl}' --all-tables-with-prefix --precise --skip-columns=guid`]

@@ -64,6 +64,18 @@ const withoutComment = <T extends z.ZodTypeAny>(schema: T) =>
     return rest;
   }, schema);
 
+/** One container image a module runs (contract 6). */
+const imageSchema = z.object({
+  /** Fully qualified repository: registry/namespace/name (docker.io/library/postgres). */
+  image: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)+$/, "expected registry/path/name, e.g. docker.io/library/postgres"),
+  /** An exact version tag: never latest. */
+  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/).refine((tag) => tag !== "latest", "latest is not a pin"),
+  /** Only where an upstream source verified it. */
+  digest: sha256.optional(),
+  /** Where the tag (and digest) were verified. */
+  source: z.string().min(1),
+});
+
 export const versionsSchema = z.object({
   go: z.object({ minimum: semver }),
   tools: z.record(z.string(), toolSchema),
@@ -80,12 +92,15 @@ export const versionsSchema = z.object({
     /** The shells and tools the images have besides the servers, at whatever version the suite holds. */
     base: z.array(z.string()),
   }),
+  /** Container images the modules run, by name; HCL must reference exactly these. */
+  images: withoutComment(z.record(z.string(), imageSchema)),
 });
 
 export type Versions = z.infer<typeof versionsSchema>;
 export type ToolSpec = z.infer<typeof toolSchema>;
 export type ProviderSpec = z.infer<typeof providerSchema>;
 export type ChartPin = z.infer<typeof chartSchema>;
+export type ImageSpec = z.infer<typeof imageSchema>;
 export type ToolName = keyof Versions["tools"] & string;
 
 export function loadVersions(path = join(repoRoot, "versions.json")): Versions {

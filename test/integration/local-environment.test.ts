@@ -21,6 +21,26 @@ type Namespace = { metadata: { name: string; labels: Record<string, string> }; s
 type StatefulSet = { metadata: { name: string; labels: Record<string, string> }; spec: { volumeClaimTemplates: Array<{ spec: { storageClassName: string; accessModes: string[] } }> } };
 type CronJob = { metadata: { name: string; labels: Record<string, string> } };
 type Secret = { metadata: { name: string; labels: Record<string, string> }; data: Record<string, string> };
+type Deployment = { spec: { replicas: number; strategy: { type: string }; template: { metadata: { annotations?: Record<string, string> }; spec: { containers: Array<{ name: string; image: string }> } } } };
+type Ingress = { metadata: { annotations: Record<string, string> }; spec: { ingressClassName: string; tls: Array<{ hosts: string[]; secretName: string }>; rules: Array<{ host: string }> } };
+type Claim = { spec: { storageClassName: string; accessModes: string[] } };
+
+// The apps environments/local enables, and what each must hold once applied.
+const apps = {
+  wordpress: {
+    host: "www.platform.test",
+    deployments: { wordpress: ["php", "nginx"] },
+    claim: "wp-content",
+    policies: ["allow-dns", "default-deny", "wordpress-from-traefik", "wordpress-to-internet", "wordpress-to-mariadb", "wp-cron-to-server", "wp-server-from-cron"],
+  },
+  n8n: { host: "n8n.platform.test", deployments: { n8n: ["n8n"] }, claim: "n8n-data", policies: ["allow-dns", "default-deny", "n8n-from-traefik", "n8n-to-internet", "n8n-to-postgres"] },
+  crm: {
+    host: "crm.platform.test",
+    deployments: { "twenty-server": ["server"], "twenty-worker": ["worker"] },
+    claim: "twenty-files",
+    policies: ["allow-dns", "default-deny", "twenty-from-traefik", "twenty-to-internet", "twenty-to-postgres", "twenty-to-valkey"],
+  },
+} as const;
 
 const noCharts = "PLATFORM_CHART_MIRROR is not set: environments/local ran without the infra layer's charts";
 const helmReleases = ["cert_manager", "external_dns", "prometheus", "traefik", "velero", "victoria_logs"].map((name) => `module.k8s_config.helm_release.${name}[0]`);
@@ -54,14 +74,16 @@ describe("environments/local on a real local control plane", () => {
     expect(checked.evaluation.passed).toBe(true);
     const namespaces = checked.model.resources.filter((r) => r.type === "kubernetes_namespace_v1").map((r) => r.address);
     expect(namespaces.sort()).toEqual([
+      "module.crm.module.namespace.kubernetes_namespace_v1.this",
       'module.k8s_config.module.layer["data"].kubernetes_namespace_v1.this',
       'module.k8s_config.module.layer["infra"].kubernetes_namespace_v1.this',
-      "module.n8n_namespace.kubernetes_namespace_v1.this",
-      "module.wordpress_namespace.kubernetes_namespace_v1.this",
+      "module.n8n.module.namespace.kubernetes_namespace_v1.this",
+      "module.wordpress.module.namespace.kubernetes_namespace_v1.this",
     ]);
-    // Each namespace's default-deny and allow-dns, plus the data layer's own allows, plus the
-    // infra layer's four when its charts are there.
-    expect(checked.model.resources.filter((r) => r.type === "kubernetes_network_policy_v1")).toHaveLength(infra ? 18 : 14);
+    // Each namespace's default-deny and allow-dns, the data layer's own allows, each app's edge,
+    // and the infra layer's four when its charts are there.
+    const policies = checked.model.resources.filter((r) => r.type === "kubernetes_network_policy_v1");
+    expect(policies).toHaveLength(2 * 5 + 6 + Object.values(apps).reduce((sum, app) => sum + app.policies.length - 2, 0) + (infra ? 4 : 0));
     // The helm provider's dry run needs the namespace: charts come with the next plan.
     expect(checked.model.resources.filter((r) => r.type === "helm_release")).toEqual([]);
     const data = checked.model.resources.filter((r) => r.module === "module.data").map((r) => r.address);
@@ -85,14 +107,47 @@ describe("environments/local on a real local control plane", () => {
 
   it("applies the saved plan, and the API server holds the namespaces with their layer labels", async () => {
     await run.tofu.apply(run.planFile);
-    for (const [name, layer] of [["infra", "infra"], ["data", "data"], ["wordpress", "apps"], ["n8n", "apps"]] as const) {
+    for (const [name, layer] of [["infra", "infra"], ["data", "data"], ["wordpress", "apps"], ["n8n", "apps"], ["crm", "apps"]] as const) {
       const { status, body } = await kubeGet<Namespace>(cluster, `/api/v1/namespaces/${name}`);
       expect(status).toBe(200);
       expect(body.metadata.labels).toMatchObject({ "platform/layer": layer, "app.kubernetes.io/managed-by": "opentofu" });
     }
-    expect((await kubeGet<Namespace>(cluster, "/api/v1/namespaces/data")).body.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-    const policies = await kubeGet<{ items: Array<{ metadata: { name: string } }> }>(cluster, "/apis/networking.k8s.io/v1/namespaces/wordpress/networkpolicies");
-    expect(policies.body.items.map((item) => item.metadata.name).sort()).toEqual(["allow-dns", "default-deny"]);
+    for (const name of ["data", "wordpress", "n8n", "crm"]) {
+      expect((await kubeGet<Namespace>(cluster, `/api/v1/namespaces/${name}`)).body.metadata.labels["pod-security.kubernetes.io/enforce"], name).toBe("restricted");
+    }
+  });
+
+  it("holds each app: its Deployments, an HTTPS-only Ingress on its derived host, a retained volume and exactly its NetworkPolicies", async () => {
+    for (const [namespace, app] of Object.entries(apps)) {
+      for (const [name, containers] of Object.entries(app.deployments)) {
+        const { status, body } = await kubeGet<Deployment>(cluster, `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`);
+        expect(status, `Deployment ${namespace}/${name}`).toBe(200);
+        expect(body.spec.template.spec.containers.map((c) => c.name)).toEqual(containers);
+        expect(body.spec.template.spec.containers.every((c) => /:[^:@/]+(@sha256:[0-9a-f]{64})?$/.test(c.image))).toBe(true);
+      }
+      const ingresses = await kubeGet<{ items: Ingress[] }>(cluster, `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`);
+      expect(ingresses.body.items).toHaveLength(1);
+      const ingress = ingresses.body.items[0]!;
+      expect(ingress.spec.rules.map((rule) => rule.host)).toEqual([app.host]);
+      expect(ingress.spec.tls[0]!.hosts).toEqual([app.host]);
+      expect(ingress.spec.ingressClassName).toBe("traefik");
+      expect(ingress.metadata.annotations).toMatchObject({ "cert-manager.io/cluster-issuer": "letsencrypt-staging", "traefik.ingress.kubernetes.io/router.entrypoints": "websecure" });
+
+      const claim = await kubeGet<Claim>(cluster, `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${app.claim}`);
+      expect(claim.status, `PVC ${namespace}/${app.claim}`).toBe(200);
+      expect([claim.body.spec.storageClassName, claim.body.spec.accessModes]).toEqual(["do-block-storage-retain", ["ReadWriteOnce"]]);
+
+      const policies = await kubeGet<{ items: Array<{ metadata: { name: string } }> }>(cluster, `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`);
+      expect(policies.body.items.map((item) => item.metadata.name).sort()).toEqual([...app.policies]);
+    }
+    const wordpress = await kubeGet<Deployment>(cluster, "/apis/apps/v1/namespaces/wordpress/deployments/wordpress");
+    expect(wordpress.body.spec.strategy.type).toBe("Recreate");
+    expect(wordpress.body.spec.template.metadata.annotations?.["backup.velero.io/backup-volumes"]).toBe("wp-content");
+    expect((await kubeGet(cluster, "/apis/batch/v1/namespaces/wordpress/cronjobs/wp-cron")).status).toBe(200);
+    // The protected keys exist, and Twenty has its Valkey connection.
+    expect((await kubeGet(cluster, "/api/v1/namespaces/n8n/secrets/n8n-encryption-key")).status).toBe(200);
+    expect((await kubeGet(cluster, "/api/v1/namespaces/crm/secrets/twenty-encryption-key")).status).toBe(200);
+    expect((await kubeGet(cluster, "/api/v1/namespaces/crm/secrets/valkey-connection")).status).toBe(200);
   });
 
   it("holds the data layer: database StatefulSets, their backup and restore-test CronJobs, and the apps' connection Secrets", async () => {
@@ -106,7 +161,7 @@ describe("environments/local on a real local control plane", () => {
     const cronJobs = await kubeGet<{ items: CronJob[] }>(cluster, "/apis/batch/v1/namespaces/data/cronjobs");
     expect(cronJobs.status).toBe(200);
     const jobs = Object.fromEntries(cronJobs.body.items.map((job) => [job.metadata.name, job.metadata.labels]));
-    expect(Object.keys(jobs).sort()).toEqual(["n8n-backup", "n8n-restore-test", "wordpress-backup", "wordpress-restore-test"]);
+    expect(Object.keys(jobs).sort()).toEqual(["crm-backup", "crm-restore-test", "n8n-backup", "n8n-restore-test", "wordpress-backup", "wordpress-restore-test"]);
     expect(jobs["n8n-backup"]).toMatchObject({ "platform/job": "backup", "platform/backup-of": "postgres", "platform/database": "n8n" });
     expect(jobs["n8n-restore-test"]).toMatchObject({ "platform/job": "restore-test", "platform/backup-of": "postgres" });
     expect(jobs["wordpress-backup"]).toMatchObject({ "platform/job": "backup", "platform/backup-of": "mariadb" });
@@ -248,6 +303,13 @@ describe("environments/local on a real local control plane", () => {
     expect(checked.hasChanges).toBe(false);
   });
 
+  it("refuses to destroy the apps' encryption keys until they are deliberately forgotten", async () => {
+    await expect(run.tofu.destroy()).rejects.toThrow(/prevent_destroy|cannot be destroyed/i);
+    expect((await kubeGet(cluster, "/api/v1/namespaces/n8n/secrets/n8n-encryption-key")).status).toBe(200);
+    // The documented decommission: back the key up, then remove it from state (modules/app-key).
+    await run.tofu.stateRemove(["module.n8n.module.encryption_key", "module.crm.module.encryption_key"], join(runDir, "state-rm.backup"));
+  });
+
   it("destroys everything it created (the namespace controller finalizes them)", async () => {
     await run.tofu.destroy();
     if (infra) {
@@ -259,7 +321,7 @@ describe("environments/local on a real local control plane", () => {
       const kept = ["gateway.networking.k8s.io", "hub.traefik.io", "traefik.io", "velero.io"];
       expect([...new Set(crds.body.items.map((item) => item.spec.group))].filter((group) => !kept.includes(group))).toEqual([]);
     }
-    for (const name of ["infra", "data", "wordpress", "n8n"]) {
+    for (const name of ["infra", "data", "wordpress", "n8n", "crm"]) {
       let status = 200;
       for (let attempt = 0; attempt < 50 && status !== 404; attempt++) {
         status = (await kubeGet(cluster, `/api/v1/namespaces/${name}`)).status;
@@ -267,6 +329,11 @@ describe("environments/local on a real local control plane", () => {
       }
       expect(status, `namespace ${name}`).toBe(404);
     }
+  });
+
+  it("leaves nothing in the configuration folder (state and its backups live in the run folder)", async () => {
+    const { readdir } = await import("node:fs/promises");
+    expect((await readdir(run.dir)).filter((file) => file.includes("tfstate"))).toEqual([]);
   });
 
   it("stops cleanly: no process and no temp folder left behind", async () => {

@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../harness/paths.ts";
 import { binds } from "../../harness/services/data-jobs.ts";
 import { startMariaDB, type LocalMariaDB } from "../../harness/services/mariadb.ts";
 import { startPostgres, type LocalPostgres } from "../../harness/services/postgres.ts";
@@ -12,6 +14,9 @@ describe("PostgreSQL provisioning", () => {
     pg.run("psql", ["--no-psqlrc", "--quiet", "--file=/provisioning/postgresql.sql"], { env: { DB_NAME: db, DB_PASSWORD: password, BACKUP_PASSWORD: backupPassword }, binds }, { all: true });
   const asApp = (db: string, user: string, password: string, sql: string) =>
     pg.run("psql", ["-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql], { env: { PGUSER: user, PGPASSWORD: password } }, { reject: false, all: true });
+  // Twenty's entrypoint runs modules/crm/database-requirements.sql with the postgres image's psql.
+  const twentyRequirements = (user: string, password: string) =>
+    pg.run("psql", ["-X", "-At", "-d", "twenty", "--file", "/crm/database-requirements.sql"], { env: { PGUSER: user, PGPASSWORD: password }, binds: { "/crm": join(repoRoot, "modules/crm") } }, { reject: false, all: true });
 
   beforeAll(async () => {
     pg = await startPostgres();
@@ -30,6 +35,36 @@ describe("PostgreSQL provisioning", () => {
     await provision("crm", "secondpassword2");
     expect((await asApp("crm", "crm", "firstpassword1", "SELECT 1")).exitCode).not.toBe(0);
     expect(String((await asApp("crm", "crm", "secondpassword2", "SELECT count(*) FROM contacts")).stdout).trim()).toBe("1");
+  });
+
+  // Twenty's entrypoint, setup script and migrations (modules/crm/database-requirements.sql),
+  // run as the role the data layer provisions: owning the database must be enough, nothing more.
+  it("gives Twenty's role what its migrations need, and no more", async () => {
+    await provision("twenty", "twentypassword4");
+    const exists = await asApp("postgres", "twenty", "twentypassword4", "SELECT 1 FROM pg_database WHERE datname = 'twenty'");
+    expect(exists.exitCode, String(exists.all)).toBe(0);
+    expect(String(exists.stdout).trim()).toBe("1");
+
+    const run = await twentyRequirements("twenty", "twentypassword4");
+    expect(run.exitCode, String(run.all)).toBe(0);
+    // The accent-insensitive search found 'Zoë' for 'zoe'.
+    expect(String(run.stdout).trim().split("\n")).toContain("1");
+
+    const role = await pg.sql("postgres", "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = 'twenty'");
+    expect(role).toBe("f|f|f|f|f");
+    const extensions = await pg.sql("twenty", "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension WHERE extname <> 'plpgsql'");
+    expect(extensions).toBe("unaccent,uuid-ossp");
+    // Run again, as every server start does: idempotent apart from the workspace it creates.
+    const again = await twentyRequirements("twenty", "twentypassword4");
+    expect(again.exitCode, String(again.all)).toBe(0);
+  });
+
+  it("refuses Twenty's requirements to a role that does not own the database", async () => {
+    await provision("intruder", "intruderpassword5");
+    await pg.sql("twenty", "GRANT CONNECT ON DATABASE twenty TO intruder");
+    const run = await twentyRequirements("intruder", "intruderpassword5");
+    expect(run.exitCode).not.toBe(0);
+    expect(run.all).toMatch(/permission denied/);
   });
 
   it("keeps apps out of each other's databases", async () => {
