@@ -130,14 +130,15 @@ export async function planAndCheck(run: EnvironmentRun, rules: Rule[]): Promise<
 }
 
 /**
- * Plans a root configuration that needs no state and no cluster (policy fixtures, benchmark
- * inputs): init into a temp data dir, plan without refresh, and return the typed plan.
+ * Plans a root configuration that needs no state (policy fixtures, benchmark inputs): init into
+ * a temp data dir, plan without refresh, and return the typed plan. A configuration that renders
+ * charts needs an API server: pass its kubeconfig as a variable.
  */
-export async function planStandalone(dir: string): Promise<PlanModel> {
+export async function planStandalone(dir: string, variables: Record<string, string> = {}): Promise<PlanModel> {
   const toolchain = await ensurePlanToolchain(dir);
   const dataDir = await mkdtemp(join(tmpdir(), "doks-platform-plan-"));
   try {
-    const tofu = new Tofu({ toolchain, dir, dataDir });
+    const tofu = new Tofu({ toolchain, dir, dataDir, variables });
     await tofu.init();
     const planFile = join(dataDir, "plan.tfplan");
     await tofu.plan(planFile, ["-lock=false", "-refresh=false"]);
@@ -148,6 +149,6 @@ export async function planStandalone(dir: string): Promise<PlanModel> {
 }
 
 /** A fixture or benchmark configuration planned standalone, as the policies see it. */
-export async function standaloneInput(dir: string, environment = "fixture"): Promise<PolicyInput> {
-  return policyInput(environment, dir, await planStandalone(dir));
+export async function standaloneInput(dir: string, environment = "fixture", variables: Record<string, string> = {}): Promise<PolicyInput> {
+  return policyInput(environment, dir, await planStandalone(dir, variables));
 }

@@ -1,4 +1,5 @@
 import type { PlannedResource } from "../../harness/plan.ts";
+import { chartName } from "../../harness/policy/charts.ts";
 import { defineRule, type PolicyInput, type Violation } from "../../harness/policy/types.ts";
 
 // Low TTLs during the DNS move let a wrong record be corrected within minutes.
@@ -20,7 +21,8 @@ const required: RequiredRecord[] = [
 ];
 
 const live = (resources: PlannedResource[]): PlannedResource[] => resources.filter((resource) => !(resource.actions.length === 1 && resource.actions[0] === "delete"));
-const isMailu = (resource: PlannedResource): boolean => resource.type === "helm_release" && /(^|\/)mailu$/.test(resource.helm?.chart ?? "");
+// By name, from a repository, a mirror archive or an OCI reference.
+const isMailu = (resource: PlannedResource): boolean => resource.type === "helm_release" && chartName(resource.helm?.chart ?? "") === "mailu";
 const text = (value: unknown): string => (typeof value === "string" ? value.trim() : "");
 
 /** DigitalOcean names the apex "@"; written as the full name, with or without the final dot, it is the same record. */
@@ -50,6 +52,29 @@ function missingRecords(input: PolicyInput, records: PlannedResource[]): Violati
     });
 }
 
+/**
+ * A name may hold one SPF and one DMARC policy: receivers treat two as a permanent error and
+ * fail every message. Two appear when the migrated zone's mail records and Mailu's are merged.
+ */
+function duplicatePolicies(records: PlannedResource[]): Violation[] {
+  const seen = new Map<string, PlannedResource[]>();
+  for (const record of records) {
+    if (record.values.type !== "TXT") continue;
+    const value = text(record.values.value).replace(/^"/, "");
+    const kind = value.startsWith("v=spf1") ? "SPF" : value.startsWith("v=DMARC1") ? "DMARC" : undefined;
+    if (!kind) continue;
+    const key = `${kind} ${text(record.values.domain) || "?"} ${relativeName(text(record.values.name), text(record.values.domain))}`;
+    seen.set(key, [...(seen.get(key) ?? []), record]);
+  }
+  return [...seen.entries()]
+    .filter(([, found]) => found.length > 1)
+    .flatMap(([key, found]) => found.map((record) => ({
+      address: record.address,
+      message: `${found.length} ${key.split(" ")[0]} records at ${String(record.values.name)} (${found.map((other) => other.address).join(", ")}): receivers treat more than one as an error and fail the domain's mail`,
+      fix: "Keep one: when Mailu's records (modules/mail-dns) are merged in, drop the migrated zone's own MX, SPF, DMARC and DKIM records from dns_records.",
+    })));
+}
+
 function longTtls(records: PlannedResource[]): Violation[] {
   return records
     .filter((record) => !(typeof record.values.ttl === "number" && record.values.ttl <= migrationTtl))
@@ -69,7 +94,9 @@ export default defineRule({
   evaluate(input) {
     const resources = live(input.resources);
     const records = resources.filter((resource) => resource.type === "digitalocean_record");
-    const mailu = input.variables.mailu_enabled === true || resources.some(isMailu);
-    return [...(mailu ? missingRecords(input, records) : []), ...(input.variables.dns_migration_mode === true ? longTtls(records) : [])];
+    // A stack that only publishes DNS (production's cluster stack) says so with components.mailu.
+    const components = input.variables.components as Record<string, unknown> | undefined;
+    const mailu = input.variables.mailu_enabled === true || components?.mailu === true || resources.some(isMailu);
+    return [...(mailu ? missingRecords(input, records) : []), ...duplicatePolicies(records), ...(input.variables.dns_migration_mode === true ? longTtls(records) : [])];
   },
 });
