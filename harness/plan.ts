@@ -119,6 +119,21 @@ function coerceSetValue(value: unknown, type: unknown): unknown {
   return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
+/**
+ * The helm provider's manifest experiment stores the rendered objects as one JSON object keyed
+ * by "<kind>.<group>/<version>/<name>"; Helm itself prints a YAML stream. Both are read.
+ */
+function renderedObjects(manifest: string): Array<Record<string, unknown>> {
+  const objects: Array<Record<string, unknown>> = [];
+  for (const document of parseAllDocuments(manifest)) {
+    const parsed = asRecord(document.toJS());
+    const entries = Object.values(parsed);
+    if (parsed.kind === undefined && entries.length > 0 && entries.every((entry) => asRecord(entry).kind !== undefined)) objects.push(...entries.map(asRecord));
+    else if (Object.keys(parsed).length > 0) objects.push(parsed);
+  }
+  return objects;
+}
+
 export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
   const merged: Record<string, unknown> = {};
   for (const document of (values.values as string[] | null) ?? []) {
@@ -137,7 +152,7 @@ export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
     version,
     namespace: String(values.namespace ?? "default"),
     values: merged,
-    manifests: parseAllDocuments(manifest).map((document) => asRecord(document.toJS())).filter((object) => Object.keys(object).length > 0),
+    manifests: renderedObjects(manifest),
   };
 }
 

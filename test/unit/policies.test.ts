@@ -49,10 +49,15 @@ describe.each(folders.map((folder) => [basename(folder), folder]))("policy %s", 
 
   it("catches every violation in its failing fixture", async () => {
     const input = await fixtureInput(join(folder, "fixtures/fail"));
-    const expected = JSON.parse(readFileSync(join(folder, "fixtures/fail/expected.json"), "utf8")) as { addresses: string[] };
+    // messages (optional): per address, words its violation must contain, so a fixture cannot
+    // pass by failing for another reason than the one it was written for.
+    const expected = JSON.parse(readFileSync(join(folder, "fixtures/fail/expected.json"), "utf8")) as { addresses: string[]; messages?: Record<string, string> };
     const violations = await rule.evaluate(input);
     expect(violations.map((v) => v.address).sort()).toEqual([...expected.addresses].sort());
     for (const violation of violations) expect(violation.fix.length).toBeGreaterThan(20);
+    for (const [address, words] of Object.entries(expected.messages ?? {})) {
+      expect(violations.filter((v) => v.address === address).map((v) => v.message).join(" | "), address).toContain(words);
+    }
   });
 });
 
