@@ -10,9 +10,9 @@ locals {
     admin = { claim = local.claims.admin.name, component = "admin" }
   } : {}
 
-  backup_endpoint   = coalesce(var.backup_endpoint, "https://${var.backup_region}.digitaloceanspaces.com")
-  object_store_port = tonumber(try(regex(":([0-9]+)/?$", local.backup_endpoint)[0], startswith(local.backup_endpoint, "http://") ? "80" : "443"))
-  backup_secret     = "mailu-backup-credentials"
+  backup_endpoint         = coalesce(var.backup_endpoint, "https://${var.backup_region}.digitaloceanspaces.com")
+  object_store_port       = tonumber(try(regex(":([0-9]+)/?$", local.backup_endpoint)[0], startswith(local.backup_endpoint, "http://") ? "80" : "443"))
+  backup_credentials_name = "mailu-backup-credentials"
 
   rclone_env = {
     RCLONE_CONFIG_BACKUPS_TYPE            = "s3"
@@ -23,6 +23,11 @@ locals {
     S3_BUCKET                             = coalesce(var.backup_bucket, "-")
     S3_ENDPOINT                           = local.backup_endpoint
     WORK_DIR                              = "/work"
+  }
+
+  rclone_secret_env = {
+    RCLONE_CONFIG_BACKUPS_ACCESS_KEY_ID     = { secret = local.backup_credentials_name, key = "access-key-id" }
+    RCLONE_CONFIG_BACKUPS_SECRET_ACCESS_KEY = { secret = local.backup_credentials_name, key = "secret-access-key" }
   }
 
   # The data layer's scripts, shipped next to Mailu's: upload.sh and fetch.sh source lib.sh,
@@ -61,7 +66,7 @@ resource "kubernetes_secret_v1" "backup_credentials" {
   count = var.backups_enabled ? 1 : 0
 
   metadata {
-    name      = local.backup_secret
+    name      = local.backup_credentials_name
     namespace = module.namespace.name
     labels    = merge(local.labels, { "app.kubernetes.io/component" = "backup" })
   }
@@ -94,7 +99,7 @@ resource "kubernetes_cron_job_v1" "backup" {
       "app.kubernetes.io/name"      = "mailu-${each.value.kind}"
       "app.kubernetes.io/component" = each.value.kind
       "platform/job"                = each.value.kind
-      "platform/backup-of"          = "mailu-${each.value.volume}"
+      "platform/volume-backup-of"   = "mailu-${each.value.volume}"
     })
   }
 
@@ -108,7 +113,7 @@ resource "kubernetes_cron_job_v1" "backup" {
 
     job_template {
       metadata {
-        labels = { "platform/job" = each.value.kind, "platform/backup-of" = "mailu-${each.value.volume}" }
+        labels = { "platform/job" = each.value.kind, "platform/volume-backup-of" = "mailu-${each.value.volume}" }
       }
 
       spec {
@@ -117,7 +122,7 @@ resource "kubernetes_cron_job_v1" "backup" {
 
         template {
           metadata {
-            labels = merge(local.labels, { "platform/job" = each.value.kind, "platform/backup-of" = "mailu-${each.value.volume}" })
+            labels = merge(local.labels, { "platform/job" = each.value.kind, "platform/volume-backup-of" = "mailu-${each.value.volume}" })
           }
 
           spec {
@@ -163,13 +168,13 @@ resource "kubernetes_cron_job_v1" "backup" {
               }
 
               dynamic "env" {
-                for_each = { RCLONE_CONFIG_BACKUPS_ACCESS_KEY_ID = "access-key-id", RCLONE_CONFIG_BACKUPS_SECRET_ACCESS_KEY = "secret-access-key" }
+                for_each = local.rclone_secret_env
                 content {
                   name = env.key
                   value_from {
                     secret_key_ref {
-                      name = local.backup_secret
-                      key  = env.value
+                      name = env.value.secret
+                      key  = env.value.key
                     }
                   }
                 }
@@ -226,13 +231,13 @@ resource "kubernetes_cron_job_v1" "backup" {
               }
 
               dynamic "env" {
-                for_each = { RCLONE_CONFIG_BACKUPS_ACCESS_KEY_ID = "access-key-id", RCLONE_CONFIG_BACKUPS_SECRET_ACCESS_KEY = "secret-access-key" }
+                for_each = local.rclone_secret_env
                 content {
                   name = env.key
                   value_from {
                     secret_key_ref {
-                      name = local.backup_secret
-                      key  = env.value
+                      name = env.value.secret
+                      key  = env.value.key
                     }
                   }
                 }

@@ -16,17 +16,18 @@ locals {
 
   values = {
     imageRegistry = "ghcr.io"
-    mailuVersion  = local.mailu_version
-    domain        = local.mail_domain
-    hostnames     = local.web_hosts
-    timezone      = "Etc/UTC"
 
-    existingSecret = local.secrets.secret_key
+    mailuVersion = local.mailu_version
+    domain       = local.mail_domain
+    hostnames    = local.web_hosts
+    timezone     = "Etc/UTC"
+
+    existingSecret = local.secret_names.session
     initialAccount = {
       enabled                   = true
       username                  = var.admin_username
       domain                    = local.mail_domain
-      existingSecret            = local.secrets.admin
+      existingSecret            = local.secret_names.admin
       existingSecretPasswordKey = "password"
       # Created once; a password changed in Mailu's UI is never reset by a deploy.
       mode = "ifmissing"
@@ -35,12 +36,9 @@ locals {
     # Whom Mailu trusts (checked by the mail-safety policy): its own pods, and Traefik's pods
     # as the only source of PROXY protocol headers. Both are the cluster's pod network.
     subnet = var.pod_cidr
-    externalRelay = {
-      existingSecret = local.relay_enabled ? local.secrets.relay : ""
-      usernameKey    = "relay-username"
-      passwordKey    = "relay-password"
-      networks       = var.relay_networks
-    }
+    # Relay host and login reach postfix from a Secret (postfix.extraEnvVarsSecret), never
+    # through the chart's externalRelay.host, which would put the host in a ConfigMap and the plan.
+    externalRelay = { networks = var.relay_networks }
     ingress = {
       # The Ingress is this module's (network.tf): Traefik speaks plain HTTP to the front, and
       # Mailu keeps TLS for the mail ports only, with the certificate the Ingress requests.
@@ -72,7 +70,7 @@ locals {
       port                      = "5432"
       database                  = "mailu"
       username                  = "mailu"
-      existingSecret            = local.secrets.database
+      existingSecret            = local.secret_names.database
       existingSecretDatabaseKey = "database"
       existingSecretUsernameKey = "username"
       existingSecretPasswordKey = "password"
@@ -82,7 +80,7 @@ locals {
         roundcube = {
           database                  = "mailu_roundcube"
           username                  = "mailu_roundcube"
-          existingSecret            = local.secrets.webmail
+          existingSecret            = local.secret_names.webmail
           existingSecretPasswordKey = "password"
         }
       }
@@ -102,7 +100,7 @@ locals {
       resources      = local.resources.admin
       podAnnotations = local.velero
       # The DKIM key from modules/mail-dns, where Mailu's admin reads it for rspamd.
-      extraVolumes = [{ name = "dkim-key", secret = { secretName = local.secrets.dkim, defaultMode = 288 } }]
+      extraVolumes = [{ name = "dkim-key", secret = { secretName = local.secret_names.dkim, defaultMode = 288 } }]
       extraVolumeMounts = [{
         name      = "dkim-key"
         mountPath = "/dkim/${local.mail_domain}.dkim.key"
@@ -111,9 +109,10 @@ locals {
       }]
     }
     postfix = {
-      persistence    = { existingClaim = local.claims.queue.name }
-      resources      = local.resources.postfix
-      podAnnotations = local.velero
+      extraEnvVarsSecret = local.relay_enabled ? local.secret_names.relay : ""
+      persistence        = { existingClaim = local.claims.queue.name }
+      resources          = local.resources.postfix
+      podAnnotations     = local.velero
     }
     dovecot = {
       persistence    = { existingClaim = local.claims.mail.name }
@@ -151,9 +150,11 @@ resource "helm_release" "mailu" {
 
   values = [yamlencode(local.values)]
 
-  # The relay host is a secret of the operator's; the provider keeps set_sensitive values out of
-  # the rendered manifest in the plan.
-  set_sensitive = local.relay_enabled ? [{ name = "externalRelay.host", value = var.relay_host }] : []
+  # The helm provider renders the chart in the plan by a server-side dry run, which finds no
+  # namespace before the first apply and then plans fewer objects than it applies (the apply
+  # fails). The namespace's UID is unknown until it exists: naming it here defers rendering to
+  # the plans after that, while the values stay known for the policies to judge.
+  set = [{ name = "commonAnnotations.platform/namespace-uid", value = module.namespace.uid }]
 
   wait          = !var.local_control_plane
   wait_for_jobs = false

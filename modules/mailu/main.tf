@@ -62,13 +62,13 @@ locals {
     sieve      = { port = 4190, chart_key = "manageSieve" }
   }
 
-  secrets = {
-    secret_key = "mailu-secret-key"
-    admin      = "mailu-initial-account"
-    relay      = "mailu-relay"
-    dkim       = "mailu-dkim"
-    database   = coalesce(var.database_secret_name, "mailu-database")
-    webmail    = coalesce(var.webmail_database_secret_name, "mailu-roundcube-database")
+  secret_names = {
+    session  = "mailu-secret-key"
+    admin    = "mailu-initial-account"
+    relay    = "mailu-relay"
+    dkim     = "mailu-dkim"
+    database = coalesce(var.database_secret_name, "mailu-database")
+    webmail  = coalesce(var.webmail_database_secret_name, "mailu-roundcube-database")
   }
 
   # One volume per component, so the chart's pods are not bound to one node by a single RWO claim.
@@ -107,17 +107,19 @@ resource "random_password" "admin" {
 
 locals {
   secret_data = {
-    secret_key = { "secret-key" = random_password.secret_key.result }
-    admin      = { password = random_password.admin.result }
-    relay      = local.relay_enabled ? { "relay-username" = var.relay_credentials.username, "relay-password" = var.relay_credentials.password } : {}
+    session = { "secret-key" = random_password.secret_key.result }
+    admin   = { password = random_password.admin.result }
+    # postfix reads these as its env (postfix.extraEnvVarsSecret): the relay host stays out of
+    # the chart's values, its ConfigMap and the plan.
+    relay = local.relay_enabled ? { RELAYHOST = var.relay_host, RELAYUSER = var.relay_credentials.username, RELAYPASSWORD = var.relay_credentials.password } : {}
   }
 }
 
 resource "kubernetes_secret_v1" "mailu" {
-  for_each = toset(concat(["secret_key", "admin"], local.relay_enabled ? ["relay"] : []))
+  for_each = toset(concat(["session", "admin"], local.relay_enabled ? ["relay"] : []))
 
   metadata {
-    name      = local.secrets[each.key]
+    name      = local.secret_names[each.key]
     namespace = module.namespace.name
     labels    = local.labels
   }
@@ -129,7 +131,7 @@ resource "kubernetes_secret_v1" "mailu" {
 # (/dkim/<domain>.dkim.key, Mailu's fixed selector dkim).
 resource "kubernetes_secret_v1" "dkim" {
   metadata {
-    name      = local.secrets.dkim
+    name      = local.secret_names.dkim
     namespace = module.namespace.name
     labels    = local.labels
   }

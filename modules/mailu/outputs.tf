@@ -13,7 +13,7 @@ output "databases" {
 
 output "admin_secret" {
   description = "Name of the Secret holding the first administrator's generated password (key password); the login is <admin_username>@<mail_domain>."
-  value       = local.secrets.admin
+  value       = local.secret_names.admin
 }
 
 output "images" {

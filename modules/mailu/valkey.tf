@@ -4,7 +4,9 @@
 # relearns what it loses.
 
 locals {
-  valkey_labels = merge(local.labels, { "app.kubernetes.io/name" = "valkey", "app.kubernetes.io/component" = "cache" })
+  # platform/private-cache: the layering policy keeps a cache only its own namespace reaches
+  # with its app instead of asking for it in the data layer.
+  valkey_labels = merge(local.labels, { "app.kubernetes.io/name" = "valkey", "app.kubernetes.io/component" = "cache", "platform/private-cache" = "true" })
   valkey_uid    = 999
 }
 

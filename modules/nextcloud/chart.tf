@@ -67,8 +67,8 @@ locals {
     { name = "S3_EXTERNAL_REGION", value = var.s3_external_storage.region },
     { name = "S3_EXTERNAL_HOST", value = coalesce(var.s3_external_storage.endpoint, "${var.s3_external_storage.region}.digitaloceanspaces.com") },
     { name = "S3_EXTERNAL_MOUNT", value = var.s3_external_storage.mount_point },
-    { name = "S3_EXTERNAL_KEY", valueFrom = { secretKeyRef = { name = local.s3_secret, key = "access-key" } } },
-    { name = "S3_EXTERNAL_SECRET", valueFrom = { secretKeyRef = { name = local.s3_secret, key = "secret-key" } } },
+    { name = "S3_EXTERNAL_KEY", valueFrom = { secretKeyRef = { name = local.s3_credentials_name, key = "access-key" } } },
+    { name = "S3_EXTERNAL_SECRET", valueFrom = { secretKeyRef = { name = local.s3_credentials_name, key = "secret-key" } } },
   ]))
 
   values = {
@@ -84,7 +84,7 @@ locals {
       containerPort  = local.http_port
       existingSecret = {
         enabled     = true
-        secretName  = local.admin_secret
+        secretName  = local.admin_credentials_name
         usernameKey = "nextcloud-username"
         passwordKey = "nextcloud-password"
       }
@@ -192,6 +192,12 @@ resource "helm_release" "nextcloud" {
   version    = local.chart.version
 
   values = [yamlencode(local.values)]
+
+  # The helm provider renders the chart in the plan by a server-side dry run, which finds no
+  # namespace before the first apply and then plans fewer objects than it applies (the apply
+  # fails). The namespace's UID is unknown until it exists: naming it here defers rendering to
+  # the plans after that, while the values stay known for the policies to judge.
+  set = [{ name = "deploymentAnnotations.platform/namespace-uid", value = module.namespace.uid }]
 
   # No kubelet on the local control plane: nothing would ever become ready.
   wait          = !var.local_control_plane

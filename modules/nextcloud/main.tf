@@ -45,9 +45,9 @@ locals {
   # nginx listens unprivileged, so neither container needs root.
   http_port = 8080
 
-  database_secret = coalesce(var.database_secret_name, "nextcloud-database")
-  admin_secret    = "nextcloud-admin"
-  s3_secret       = "nextcloud-external-storage"
+  database_secret        = coalesce(var.database_secret_name, "nextcloud-database")
+  admin_credentials_name = "nextcloud-admin"
+  s3_credentials_name    = "nextcloud-external-storage"
 
   claims = {
     app  = { name = "nextcloud-app", size = var.app_storage_size }
@@ -75,7 +75,7 @@ resource "random_password" "admin" {
 # at the first install; afterwards the account lives in the database.
 resource "kubernetes_secret_v1" "admin" {
   metadata {
-    name      = local.admin_secret
+    name      = local.admin_credentials_name
     namespace = module.namespace.name
     labels    = local.labels
   }
@@ -90,7 +90,7 @@ resource "kubernetes_secret_v1" "external_storage" {
   count = var.s3_external_storage == null ? 0 : 1
 
   metadata {
-    name      = local.s3_secret
+    name      = local.s3_credentials_name
     namespace = module.namespace.name
     labels    = local.labels
   }

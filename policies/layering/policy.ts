@@ -5,6 +5,10 @@ type Layer = "infra" | "data" | "apps";
 
 const infraComponents = ["traefik", "cert-manager", "external-dns", "velero", "kube-prometheus-stack", "prometheus", "grafana", "loki", "alloy", "promtail", "alertmanager"];
 const dataComponents = new Set(["postgres", "mariadb", "mysql", "valkey", "redis"]);
+const caches = new Set(["valkey", "redis"]);
+// An app's own cache, which only its namespace reaches (Mailu cannot authenticate to the shared,
+// password-protected Valkey): labelled so, it stays with its app. Databases never do.
+const privateCacheLabel = "platform/private-cache";
 // Namespaces no app may use: the shared layers, and Kubernetes' own.
 const notForApps = (namespace: string) => namespace === "infra" || namespace === "data" || namespace === "default" || namespace.startsWith("kube-");
 
@@ -24,7 +28,8 @@ function layerOfName(name: string): Layer | undefined {
  */
 function layerOfWorkload(workload: Workload, releaseLayer: Layer | undefined): Layer {
   if (workload.labels["platform/database-engine"] !== undefined || workload.labels["platform/backup-of"] !== undefined) return "data";
-  const layers = workload.containers.filter((c) => !c.init).map((c) => layerOfName(baseName(c.image)));
+  const privateCache = workload.labels[privateCacheLabel] === "true";
+  const layers = workload.containers.filter((c) => !c.init).map((c) => (privateCache && caches.has(baseName(c.image)) ? undefined : layerOfName(baseName(c.image))));
   return layers.find((layer) => layer === "infra") ?? layers.find((layer) => layer === "data") ?? releaseLayer ?? "apps";
 }
 

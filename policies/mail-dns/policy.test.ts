@@ -52,7 +52,10 @@ describe("mail-dns on DigitalOcean records", () => {
 
   it("knows Mailu from a mirror archive and from production's components.mailu", () => {
     const mirrored = { ...mailu, helm: { ...mailu.helm, chart: "/work/mirrors/charts/mailu-2.7.1.tgz" } };
-    expect(addresses(inputOf([mirrored]))).toHaveLength(4);
+    const zone = record("other", { type: "A", name: "www", value: "192.0.2.10" });
+    expect(addresses(inputOf([mirrored, zone]))).toHaveLength(4);
+    // A stack that runs Mailu but publishes no DNS (production's platform stack) is not asked.
+    expect(addresses(inputOf([mirrored]))).toEqual([]);
     expect(addresses(inputOf([], { root_domain: "example.org", components: { mailu: true } }))).toHaveLength(4);
     expect(addresses(inputOf([], { root_domain: "example.org", components: { mailu: false } }))).toEqual([]);
   });

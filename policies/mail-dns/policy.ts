@@ -94,9 +94,12 @@ export default defineRule({
   evaluate(input) {
     const resources = live(input.resources);
     const records = resources.filter((resource) => resource.type === "digitalocean_record");
-    // A stack that only publishes DNS (production's cluster stack) says so with components.mailu.
+    // The stack that publishes the zone says it carries Mailu's records with mailu_enabled or
+    // components.mailu (production's cluster stack). A Mailu release asks for them where the plan
+    // manages DNS at all; production's platform stack runs Mailu and leaves DNS to the cluster stack.
     const components = input.variables.components as Record<string, unknown> | undefined;
-    const mailu = input.variables.mailu_enabled === true || components?.mailu === true || resources.some(isMailu);
+    const managesDns = resources.some((resource) => resource.type === "digitalocean_record" || resource.type === "digitalocean_domain");
+    const mailu = input.variables.mailu_enabled === true || components?.mailu === true || (managesDns && resources.some(isMailu));
     return [...(mailu ? missingRecords(input, records) : []), ...duplicatePolicies(records), ...(input.variables.dns_migration_mode === true ? longTtls(records) : [])];
   },
 });

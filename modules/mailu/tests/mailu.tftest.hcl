@@ -112,6 +112,7 @@ run "mail_volumes_are_split_retained_and_backed_up" {
   assert {
     condition = (
       toset(keys(kubernetes_cron_job_v1.backup)) == toset(["mail/backup", "mail/restore-test", "admin/backup", "admin/restore-test"]) &&
+      kubernetes_cron_job_v1.backup["mail/backup"].metadata[0].labels["platform/volume-backup-of"] == "mailu-mail" &&
       kubernetes_cron_job_v1.backup["mail/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].volume[3].persistent_volume_claim[0].claim_name == "mailu-mail" &&
       kubernetes_cron_job_v1.backup["mail/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].volume[3].persistent_volume_claim[0].read_only == true &&
       kubernetes_cron_job_v1.backup["mail/backup"].spec[0].job_template[0].spec[0].template[0].spec[0].affinity[0].pod_affinity[0].required_during_scheduling_ignored_during_execution[0].label_selector[0].match_labels["app.kubernetes.io/component"] == "dovecot" &&
@@ -187,8 +188,12 @@ run "outbound_mail_leaves_through_the_relay" {
   }
 
   assert {
-    condition     = nonsensitive(helm_release.mailu.set_sensitive[0].name) == "externalRelay.host" && yamldecode(helm_release.mailu.values[0]).externalRelay.existingSecret == "mailu-relay"
-    error_message = "The relay host is a sensitive chart value and its login a Secret."
+    condition = (
+      yamldecode(helm_release.mailu.values[0]).postfix.extraEnvVarsSecret == "mailu-relay" &&
+      !can(yamldecode(helm_release.mailu.values[0]).externalRelay.host) &&
+      toset(keys(kubernetes_secret_v1.mailu["relay"].data)) == toset(["RELAYHOST", "RELAYUSER", "RELAYPASSWORD"])
+    )
+    error_message = "The relay host and login reach postfix from a Secret, never through the chart's values."
   }
 
   assert {
