@@ -14,6 +14,14 @@ terraform {
       source  = "hashicorp/random"
       version = "3.9.0"
     }
+    helm = {
+      source  = "hashicorp/helm"
+      version = "3.2.0"
+    }
+    tls = {
+      source  = "hashicorp/tls"
+      version = "4.2.1"
+    }
   }
 
   # The harness points this at its per-run work folder; the local cluster lives as long as
@@ -43,6 +51,16 @@ terraform {
 provider "kubernetes" {
   config_path    = var.kubeconfig_path
   config_context = var.kube_context
+}
+
+# The manifest experiment puts every chart's rendered objects into the plan, so the policies
+# judge what Helm will really apply, not just the values passed to it.
+provider "helm" {
+  kubernetes = {
+    config_path    = var.kubeconfig_path
+    config_context = var.kube_context
+  }
+  experiments = { manifest = true }
 }
 
 module "k8s_config" {
@@ -86,14 +104,53 @@ module "data" {
   # The module's output, not the literal "data": the data layer waits for its namespace.
   namespace = module.k8s_config.data_namespace
 
-  databases = {
-    n8n       = { engine = "postgresql", namespace = module.n8n_namespace.name }
-    wordpress = { engine = "mariadb", namespace = module.wordpress_namespace.name }
-  }
-  valkey_consumer_namespaces = [module.n8n_namespace.name]
+  databases = merge(
+    {
+      n8n       = { engine = "postgresql", namespace = module.n8n_namespace.name }
+      wordpress = { engine = "mariadb", namespace = module.wordpress_namespace.name }
+    },
+    try(module.nextcloud[0].database, {}),
+    try(module.mailu[0].databases, {}),
+  )
+  valkey_consumer_namespaces = concat([module.n8n_namespace.name], try(module.nextcloud[0].valkey_consumer_namespaces, []))
 
   backup_bucket     = "platform-local-backups"
   backup_endpoint   = "https://fra1.digitaloceanspaces.com"
   backup_access_key = random_password.backup_access_key.result
   backup_secret_key = random_password.backup_secret_key.result
+}
+
+# Nextcloud and Mailu on their official charts, each only where the harness found its chart
+# (PLATFORM_CHART_MIRROR or the upstream repository); `make plan` says which were left out.
+module "nextcloud" {
+  source = "../../modules/nextcloud"
+  count  = contains(var.charts_available, "nextcloud") ? 1 : 0
+
+  root_domain         = var.root_domain
+  chart_mirror        = var.chart_mirror
+  local_control_plane = true
+}
+
+module "mail_dns" {
+  source = "../../modules/mail-dns"
+  count  = contains(var.charts_available, "mailu") ? 1 : 0
+
+  root_domain = var.root_domain
+}
+
+module "mailu" {
+  source = "../../modules/mailu"
+  count  = contains(var.charts_available, "mailu") ? 1 : 0
+
+  root_domain         = var.root_domain
+  mail                = module.mail_dns[0].mailu
+  dkim_private_key    = module.mail_dns[0].dkim_private_key
+  chart_mirror        = var.chart_mirror
+  local_control_plane = true
+  # Traefik's IngressRouteTCP needs its CRD in the API server when planned; a fresh local
+  # control plane has none until the infra layer is applied.
+  tcp_routes_enabled = false
+
+  backup_bucket      = "platform-local-backups"
+  backup_credentials = { access_key = random_password.backup_access_key.result, secret_key = random_password.backup_secret_key.result }
 }

@@ -35,7 +35,8 @@ async function waitUntil(what: Supervised, ready: () => Promise<boolean>, timeou
 /**
  * A real Kubernetes control plane as three local processes: etcd, kube-apiserver and a
  * kube-controller-manager that runs only the controllers the platform's resources need
- * (namespace deletion, garbage collection, service accounts). There is no kubelet or scheduler:
+ * (namespace deletion, garbage collection, service accounts, and the release of deleted volume
+ * claims, which otherwise keep their protection finalizer and block every destroy). There is no kubelet or scheduler:
  * pods are accepted but never run, so nothing may wait for rollouts against it.
  */
 export async function startLocalControlPlane(versions?: Versions): Promise<Cluster> {
@@ -104,7 +105,7 @@ export async function startLocalControlPlane(versions?: Versions): Promise<Clust
 
     const controllerProcess = supervise("kube-controller-manager", controllerManager, [
       `--kubeconfig=${kubeconfig}`,
-      "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller",
+      "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,persistentvolumeclaim-protection-controller",
       `--service-account-private-key-file=${file("sa.key")}`,
       `--root-ca-file=${file("ca.crt")}`,
       "--leader-elect=false",
