@@ -147,9 +147,6 @@ module "mailu" {
   dkim_private_key    = module.mail_dns[0].dkim_private_key
   chart_mirror        = var.chart_mirror
   local_control_plane = true
-  # Traefik's IngressRouteTCP needs its CRD in the API server when planned; a fresh local
-  # control plane has none until the infra layer is applied.
-  tcp_routes_enabled = false
 
   backup_bucket      = "platform-local-backups"
   backup_credentials = { access_key = random_password.backup_access_key.result, secret_key = random_password.backup_secret_key.result }

@@ -61,10 +61,32 @@ resource "kubernetes_ingress_v1" "mailu" {
   depends_on             = [helm_release.mailu]
 }
 
+# IngressRouteTCP objects can be planned only once Traefik's CRD is in the API server (the
+# provider reads each kind's schema from it), like the infra layer's custom resources: on a
+# fresh cluster the routes follow on the apply after the one that installs Traefik.
+data "kubernetes_resources" "tcp_route_crd" {
+  count = var.tcp_routes_enabled ? 1 : 0
+
+  api_version    = "apiextensions.k8s.io/v1"
+  kind           = "CustomResourceDefinition"
+  field_selector = "metadata.name=ingressroutetcps.traefik.io"
+}
+
+locals {
+  tcp_routes = var.tcp_routes_enabled && length(try(data.kubernetes_resources.tcp_route_crd[0].objects, [])) > 0
+}
+
+check "mail_routes" {
+  assert {
+    condition     = !var.tcp_routes_enabled || local.tcp_routes
+    error_message = "Traefik's IngressRouteTCP CRD is not in the cluster yet, so Mailu's mail ports have no route: apply the infra layer (Traefik) and plan again."
+  }
+}
+
 # One route per mail entrypoint of Traefik (contract 2). TLS stays with Mailu: Traefik passes
 # the connection through, prefixed with a PROXY protocol header carrying the client's address.
 resource "kubernetes_manifest" "tcp_route" {
-  for_each = var.tcp_routes_enabled ? local.mail_ports : {}
+  for_each = local.tcp_routes ? local.mail_ports : {}
 
   manifest = {
     apiVersion = "traefik.io/v1alpha1"

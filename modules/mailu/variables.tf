@@ -237,7 +237,7 @@ variable "admin_username" {
 }
 
 variable "tcp_routes_enabled" {
-  description = "Create the Traefik IngressRouteTCP objects that bring the mail ports (smtp, smtps, submission, imaps, sieve entrypoints) to Mailu with PROXY protocol. Needs Traefik's CRDs in the cluster when planned; an API server without Traefik (environments/local before the infra layer) sets it false."
+  description = "Create the Traefik IngressRouteTCP objects that bring the mail ports (smtp, smtps, submission, imaps, sieve entrypoints) to Mailu with PROXY protocol. They are planned once Traefik's CRD is in the cluster (a check warns until then); false leaves mail routing to someone else."
   type        = bool
   default     = true
 }

@@ -3,7 +3,13 @@
 # release in test/integration/apps-charts.test.ts, where the mail-safety policy judges it). The
 # mail settings and DKIM key come from modules/mail-dns, as in the environments.
 mock_provider "helm" {}
-mock_provider "kubernetes" {}
+mock_provider "kubernetes" {
+  # Traefik's IngressRouteTCP CRD is installed.
+  override_data {
+    target = data.kubernetes_resources.tcp_route_crd
+    values = { objects = [{ metadata = { name = "ingressroutetcps.traefik.io" } }] }
+  }
+}
 mock_provider "random" {}
 
 variables {
@@ -174,6 +180,27 @@ run "mail_ports_only_through_traefik_with_proxy_protocol" {
   assert {
     condition     = toset([for port in kubernetes_network_policy_v1.front_from_traefik.spec[0].ingress[0].ports : port.port]) == toset(["80", "25", "465", "587", "993", "4190"])
     error_message = "The front admits Traefik on HTTP and the five mail ports only."
+  }
+}
+
+run "no_routes_before_traefiks_crd_is_there" {
+  command = plan
+
+  variables {
+    mail             = run.mail_dns.mailu
+    dkim_private_key = run.mail_dns.dkim_private_key
+  }
+
+  override_data {
+    target = data.kubernetes_resources.tcp_route_crd
+    values = { objects = [] }
+  }
+
+  expect_failures = [check.mail_routes]
+
+  assert {
+    condition     = length(kubernetes_manifest.tcp_route) == 0
+    error_message = "Without the CRD the routes wait for the next plan."
   }
 }
 
