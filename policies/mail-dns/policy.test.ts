@@ -66,4 +66,12 @@ describe("mail-dns on DigitalOcean records", () => {
     // One each at different names (a subdomain's own policy) is fine.
     expect(addresses(inputOf([mailu, ...complete, record("sub_spf", { type: "TXT", name: "news", value: "v=spf1 -all" })]))).toEqual([]);
   });
+
+  it("counts a record whose value is known only after apply, as a key generated in the same apply is", () => {
+    const pending = { ...complete[2]!, values: { ...complete[2]!.values, value: null }, afterUnknown: { value: true } };
+    expect(addresses(inputOf([mailu, complete[0]!, complete[1]!, pending, complete[3]!]))).toEqual([]);
+    const empty = { ...complete[2]!, values: { ...complete[2]!.values, value: "" } };
+    expect(addresses(inputOf([mailu, complete[0]!, complete[1]!, empty, complete[3]!]))).toEqual(["digitalocean_record (TXT dkim._domainkey.example.org v=DKIM1)"]);
+  });
 });
+
