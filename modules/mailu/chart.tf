@@ -144,9 +144,9 @@ locals {
 resource "helm_release" "mailu" {
   name       = local.release
   namespace  = module.namespace.name
-  repository = local.chart_source.repository
-  chart      = local.chart_source.chart
-  version    = local.chart.version
+  repository = module.chart.repository
+  chart      = module.chart.chart
+  version    = module.chart.version
 
   values = [yamlencode(local.values)]
 

@@ -29,11 +29,6 @@ locals {
     chart      = "mailu"
     version    = "2.7.1"
   }
-  oci_mirror = var.chart_mirror != null && startswith(coalesce(var.chart_mirror, "-"), "oci://")
-  chart_source = {
-    repository = local.oci_mirror ? var.chart_mirror : local.chart.repository
-    chart      = var.chart_mirror == null || local.oci_mirror ? local.chart.chart : "${var.chart_mirror}/${local.chart.chart}-${local.chart.version}.tgz"
-  }
 
   # The release is named like the chart, so the chart's objects are mailu-<component>.
   release     = "mailu"
@@ -82,6 +77,13 @@ locals {
 
   relay_enabled = nonsensitive(var.relay_host != null)
   relay_port    = local.relay_enabled ? tonumber(nonsensitive(regex(":([0-9]+)$", var.relay_host)[0])) : 25
+}
+
+module "chart" {
+  source = "../chart-source"
+
+  chart  = local.chart
+  mirror = var.chart_mirror
 }
 
 module "namespace" {

@@ -38,5 +38,5 @@ output "tcp_routes" {
 
 output "chart" {
   description = "The chart this module installs and where Helm reads it."
-  value       = merge(local.chart, { source = local.chart_source.chart })
+  value       = merge(local.chart, { source = module.chart.chart })
 }

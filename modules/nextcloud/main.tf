@@ -19,13 +19,6 @@ locals {
     chart      = "nextcloud"
     version    = "9.2.4"
   }
-  # A local archive wins over the repository in Helm's lookup, so with a folder mirror the
-  # upstream repository stays in the plan; an oci:// mirror replaces the repository.
-  oci_mirror = var.chart_mirror != null && startswith(coalesce(var.chart_mirror, "-"), "oci://")
-  chart_source = {
-    repository = local.oci_mirror ? var.chart_mirror : local.chart.repository
-    chart      = var.chart_mirror == null || local.oci_mirror ? local.chart.chart : "${var.chart_mirror}/${local.chart.chart}-${local.chart.version}.tgz"
-  }
 
   name = "nextcloud"
   host = "${var.subdomain}.${var.root_domain}"
@@ -53,6 +46,13 @@ locals {
     app  = { name = "nextcloud-app", size = var.app_storage_size }
     data = { name = "nextcloud-data", size = var.data_storage_size }
   }
+}
+
+module "chart" {
+  source = "../chart-source"
+
+  chart  = local.chart
+  mirror = var.chart_mirror
 }
 
 module "namespace" {

@@ -50,5 +50,5 @@ output "volume_claims" {
 
 output "chart" {
   description = "The chart this module installs and where Helm reads it."
-  value       = merge(local.chart, { source = local.chart_source.chart })
+  value       = merge(local.chart, { source = module.chart.chart })
 }

@@ -7,7 +7,7 @@ import { Tofu } from "../../harness/tofu.ts";
 import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
 
 // Each module's tests/*.tftest.hcl: what it must render and the inputs it must reject.
-describe.each(["modules/data", "modules/k8s-config", "modules/mail-dns", "modules/mailu", "modules/namespace", "modules/nextcloud"])("tofu test %s", (module) => {
+describe.each(["modules/data", "modules/chart-source", "modules/k8s-config", "modules/mail-dns", "modules/mailu", "modules/namespace", "modules/nextcloud"])("tofu test %s", (module) => {
   it("passes every run", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "tofu-test-"));
     try {
