@@ -28,9 +28,8 @@ locals {
     "app.kubernetes.io/part-of"    = "nextcloud"
     "app.kubernetes.io/managed-by" = "opentofu"
   }
-  # The chart's selector labels for the web pod and the cron pods (release name = chart name).
-  app_selector  = { "app.kubernetes.io/name" = "nextcloud", "app.kubernetes.io/instance" = local.name, "app.kubernetes.io/component" = "app" }
-  cron_selector = { "app.kubernetes.io/name" = "nextcloud", "app.kubernetes.io/instance" = local.name, "app.kubernetes.io/component" = "cronjob" }
+  # The chart's selector labels of the web pod (release name = chart name).
+  app_selector = { "app.kubernetes.io/name" = "nextcloud", "app.kubernetes.io/instance" = local.name, "app.kubernetes.io/component" = "app" }
 
   # www-data in the alpine images; nginx's own user in the nginx image.
   www_data_uid = 82

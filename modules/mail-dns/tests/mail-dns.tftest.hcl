@@ -88,7 +88,12 @@ run "opentofu_and_external_dns_never_own_the_same_record" {
 
   assert {
     condition     = length(setintersection(toset([for record in values(output.records) : record.name]), toset([for host in output.web_hosts : trimsuffix(host, ".example.org")]))) == 0
-    error_message = "No record sits on an Ingress host's name (where external-dns writes its records and its TXT registry)."
+    error_message = "No record sits on an Ingress host's name (where external-dns writes its records)."
+  }
+
+  assert {
+    condition     = alltrue([for record in values(output.records) : !startswith(record.name, "extdns-")])
+    error_message = "No record sits where external-dns keeps its TXT registry (txtPrefix extdns-, modules/k8s-config)."
   }
 
   assert {
