@@ -39,13 +39,15 @@ describe("environments/local on a real local control plane", () => {
     const namespaces = checked.model.resources.filter((r) => r.type === "kubernetes_namespace_v1").map((r) => r.address);
     // Nextcloud and Mailu come in where the harness found their charts (PLATFORM_CHART_MIRROR).
     const charted = ["mailu", "nextcloud"].filter((chart) => !run.leftOut.some((left) => left.key === chart));
-    expect(namespaces.sort()).toEqual([
-      'module.k8s_config.module.layer["data"].kubernetes_namespace_v1.this',
-      'module.k8s_config.module.layer["infra"].kubernetes_namespace_v1.this',
-      ...charted.map((app) => `module.${app}[0].module.namespace.kubernetes_namespace_v1.this`),
-      "module.n8n_namespace.kubernetes_namespace_v1.this",
-      "module.wordpress_namespace.kubernetes_namespace_v1.this",
-    ]);
+    expect(namespaces.sort()).toEqual(
+      [
+        'module.k8s_config.module.layer["data"].kubernetes_namespace_v1.this',
+        'module.k8s_config.module.layer["infra"].kubernetes_namespace_v1.this',
+        ...charted.map((app) => `module.${app}[0].module.namespace.kubernetes_namespace_v1.this`),
+        "module.n8n_namespace.kubernetes_namespace_v1.this",
+        "module.wordpress_namespace.kubernetes_namespace_v1.this",
+      ].sort(),
+    );
     // Each namespace's default-deny and allow-dns, plus the data layer's own allows.
     expect(checked.model.resources.filter((r) => r.type === "kubernetes_network_policy_v1" && !/^module\.(mailu|nextcloud)\[/.test(r.address))).toHaveLength(14);
     const data = checked.model.resources.filter((r) => r.module === "module.data").map((r) => r.address);
