@@ -142,8 +142,9 @@ export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: 
 }
 
 /**
- * Plans a root configuration that needs no state and no cluster (policy fixtures, benchmark
- * inputs): init into a temp data dir, plan without refresh, and return the typed plan.
+ * Plans a root configuration that needs no state (policy fixtures, benchmark inputs): init into
+ * a temp data dir, plan without refresh, and return the typed plan. A configuration that renders
+ * charts needs an API server: pass its kubeconfig as a variable.
  */
 export async function planStandalone(dir: string, variables: Record<string, string> = {}): Promise<PlanModel> {
   const toolchain = await ensurePlanToolchain(dir);

@@ -18,6 +18,10 @@ terraform {
       source  = "hashicorp/helm"
       version = "3.2.0"
     }
+    tls = {
+      source  = "hashicorp/tls"
+      version = "4.2.1"
+    }
   }
 
   # The harness points this at its per-run work folder; the local cluster lives as long as
@@ -152,11 +156,49 @@ module "data" {
   # The module's output, not the literal "data": the data layer waits for its namespace.
   namespace = module.k8s_config.data_namespace
 
-  databases                  = merge(module.wordpress.database, module.n8n.database, module.crm.database)
-  valkey_consumer_namespaces = concat(module.n8n.valkey_consumer_namespaces, module.crm.valkey_consumer_namespaces)
+  databases = merge(
+    module.wordpress.database,
+    module.n8n.database,
+    module.crm.database,
+    try(module.nextcloud[0].database, {}),
+    try(module.mailu[0].databases, {}),
+  )
+  valkey_consumer_namespaces = concat(module.n8n.valkey_consumer_namespaces, module.crm.valkey_consumer_namespaces, try(module.nextcloud[0].valkey_consumer_namespaces, []))
 
   backup_bucket     = "platform-local-backups"
   backup_endpoint   = "https://fra1.digitaloceanspaces.com"
   backup_access_key = random_password.backup_access_key.result
   backup_secret_key = random_password.backup_secret_key.result
+}
+
+# Nextcloud and Mailu on their official charts, each only where the harness found its chart
+# (PLATFORM_CHART_MIRROR or the upstream repository); `make plan` says which were left out.
+module "nextcloud" {
+  source = "../../modules/nextcloud"
+  count  = contains(var.charts_available, "nextcloud") ? 1 : 0
+
+  root_domain         = var.root_domain
+  chart_mirror        = var.chart_mirror
+  local_control_plane = true
+}
+
+module "mail_dns" {
+  source = "../../modules/mail-dns"
+  count  = contains(var.charts_available, "mailu") ? 1 : 0
+
+  root_domain = var.root_domain
+}
+
+module "mailu" {
+  source = "../../modules/mailu"
+  count  = contains(var.charts_available, "mailu") ? 1 : 0
+
+  root_domain         = var.root_domain
+  mail                = module.mail_dns[0].mailu
+  dkim_private_key    = module.mail_dns[0].dkim_private_key
+  chart_mirror        = var.chart_mirror
+  local_control_plane = true
+
+  backup_bucket      = "platform-local-backups"
+  backup_credentials = { access_key = random_password.backup_access_key.result, secret_key = random_password.backup_secret_key.result }
 }

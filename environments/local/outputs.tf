@@ -1,6 +1,10 @@
 output "namespaces" {
   description = "Every namespace this environment creates, by layer or app."
-  value       = merge(module.k8s_config.namespaces, { wordpress = module.wordpress.namespace, n8n = module.n8n.namespace, crm = module.crm.namespace })
+  value = merge(
+    module.k8s_config.namespaces,
+    { wordpress = module.wordpress.namespace, n8n = module.n8n.namespace, crm = module.crm.namespace },
+    { for app, namespace in { nextcloud = try(module.nextcloud[0].namespace, null), mailu = try(module.mailu[0].namespace, null) } : app => namespace if namespace != null },
+  )
 }
 
 output "database_connection_secrets" {

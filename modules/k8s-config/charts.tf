@@ -35,15 +35,22 @@ locals {
     }
   }
 
-  # Where helm actually reads each chart. A local path wins over `repository` in Helm's
-  # chart lookup, so with a folder mirror the upstream repository stays in the plan as is;
-  # an oci:// mirror has to replace the repository (Helm builds the reference from it).
+  # Where Helm reads each chart (upstream, a mirror folder or an oci:// mirror): one rule for
+  # every module that installs a chart, in modules/chart-source.
   chart_sources = {
     for key, chart in local.charts : key => {
-      repository  = var.chart_mirror != null && startswith(coalesce(var.chart_mirror, "-"), "oci://") ? var.chart_mirror : chart.repository
-      chart       = var.chart_mirror == null || startswith(coalesce(var.chart_mirror, "-"), "oci://") ? chart.chart : "${var.chart_mirror}/${chart.chart}-${chart.version}.tgz"
-      version     = chart.version
+      repository  = module.chart_source[key].repository
+      chart       = module.chart_source[key].chart
+      version     = module.chart_source[key].version
       description = "${chart.chart} ${chart.version} from ${chart.repository}"
     }
   }
+}
+
+module "chart_source" {
+  source   = "../chart-source"
+  for_each = local.charts
+
+  chart  = each.value
+  mirror = var.chart_mirror
 }

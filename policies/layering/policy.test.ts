@@ -44,4 +44,19 @@ describe("layering on helm releases", () => {
       { address: "helm_release.wordpress", message: 'database or cache StatefulSet wordpress-mariadb runs in namespace "wordpress"; it belongs in "data"' },
     ]);
   });
+
+  it("keeps an app's private cache with its app, and never a database or an unlabelled cache", () => {
+    const labelled = (name: string, image: string, labels: string) =>
+      `---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  labels: {${labels}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: ${name}\n          image: ${image}\n`;
+    const objects = [
+      labelled("valkey", "docker.io/valkey/valkey:8.1.3", '"platform/private-cache": "true"'),
+      labelled("cache", "redis:7.4", ""),
+      labelled("db", "postgres:17.6", '"platform/private-cache": "true"'),
+    ].join("");
+    expect(evaluate(release("mail", "mail-stack", "mailu", objects)).map((v) => v.message)).toEqual([
+      'database or cache Deployment cache runs in namespace "mailu"; it belongs in "data"',
+      'database or cache Deployment db runs in namespace "mailu"; it belongs in "data"',
+    ]);
+  });
 });
+

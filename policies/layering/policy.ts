@@ -6,7 +6,11 @@ type Layer = "infra" | "data" | "apps";
 
 const infraComponents = ["traefik", "cert-manager", "external-dns", "velero", "kube-prometheus-stack", "prometheus", "grafana", "loki", "alloy", "promtail", "alertmanager", "victoria-logs-single", "victoria-logs", "vector", "kube-state-metrics", "prometheus-node-exporter", "node-exporter"];
 // Caches by image name; database servers are recognised once, in harness/policy/databases.ts.
-const dataComponents = new Set(["valkey", "redis", "redis-server", "keydb", "dragonfly", "memcached"]);
+const caches = new Set(["valkey", "redis", "redis-server", "keydb", "dragonfly", "memcached"]);
+const dataComponents = caches;
+// An app's own cache, which only its namespace reaches (Mailu cannot authenticate to the shared,
+// password-protected Valkey): labelled so, it stays with its app. Databases never do.
+const privateCacheLabel = "platform/private-cache";
 // Namespaces no app may use: the shared layers, and Kubernetes' own.
 const notForApps = (namespace: string) => namespace === "infra" || namespace === "data" || namespace === "default" || namespace.startsWith("kube-");
 
@@ -28,7 +32,8 @@ function layerOfName(name: string): Layer | undefined {
  */
 function layerOfWorkload(workload: Workload, releaseLayer: Layer | undefined): Layer {
   if (workload.database || workload.labels["platform/backup-of"] !== undefined) return "data";
-  const layers = workload.containers.filter((c) => !c.init).map((c) => layerOfName(baseName(c.image)));
+  const privateCache = workload.labels[privateCacheLabel] === "true";
+  const layers = workload.containers.filter((c) => !c.init).map((c) => (privateCache && caches.has(baseName(c.image)) ? undefined : layerOfName(baseName(c.image))));
   return layers.find((layer) => layer === "infra") ?? layers.find((layer) => layer === "data") ?? releaseLayer ?? "apps";
 }
 

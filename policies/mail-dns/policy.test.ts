@@ -49,6 +49,30 @@ describe("mail-dns on DigitalOcean records", () => {
     expect(addresses(inputOf(resources, { root_domain: "example.org", dns_migration_mode: true }))).toEqual(["digitalocean_record.www", "digitalocean_record.api"]);
     expect(addresses(inputOf(resources, { root_domain: "example.org", dns_migration_mode: false }))).toEqual([]);
   });
+
+  it("knows Mailu from a mirror archive and from production's components.mailu", () => {
+    const mirrored = { ...mailu, helm: { ...mailu.helm, chart: "/work/mirrors/charts/mailu-2.7.1.tgz" } };
+    const zone = record("other", { type: "A", name: "www", value: "192.0.2.10" });
+    expect(addresses(inputOf([mirrored, zone]))).toHaveLength(4);
+    // A stack that runs Mailu but publishes no DNS (production's platform stack) is not asked.
+    expect(addresses(inputOf([mirrored]))).toEqual([]);
+    expect(addresses(inputOf([], { root_domain: "example.org", components: { mailu: true } }))).toHaveLength(4);
+    expect(addresses(inputOf([], { root_domain: "example.org", components: { mailu: false } }))).toEqual([]);
+  });
+
+  it("rejects a second SPF or DMARC policy at the same name, as a merged migrated zone would carry", () => {
+    const migrated = [record("old_spf", { type: "TXT", name: "@", value: "v=spf1 mx -all" }), record("old_dmarc", { type: "TXT", name: "_dmarc", value: '"v=DMARC1; p=none"' })];
+    expect(addresses(inputOf([mailu, ...complete, ...migrated])).sort()).toEqual(["digitalocean_record.dmarc", "digitalocean_record.old_dmarc", "digitalocean_record.old_spf", "digitalocean_record.spf"]);
+    // One each at different names (a subdomain's own policy) is fine.
+    expect(addresses(inputOf([mailu, ...complete, record("sub_spf", { type: "TXT", name: "news", value: "v=spf1 -all" })]))).toEqual([]);
+  });
+
+  it("counts a record whose value is known only after apply, as a key generated in the same apply is", () => {
+    const pending = { ...complete[2]!, values: { ...complete[2]!.values, value: null }, afterUnknown: { value: true } };
+    expect(addresses(inputOf([mailu, complete[0]!, complete[1]!, pending, complete[3]!]))).toEqual([]);
+    const empty = { ...complete[2]!, values: { ...complete[2]!.values, value: "" } };
+    expect(addresses(inputOf([mailu, complete[0]!, complete[1]!, empty, complete[3]!]))).toEqual(["digitalocean_record (TXT dkim._domainkey.example.org v=DKIM1)"]);
+  });
 });
 
 // The class of "mail is on": the chart by any reference, or Mailu's images deployed another way;

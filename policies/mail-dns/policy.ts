@@ -1,4 +1,5 @@
 import type { PlannedResource } from "../../harness/plan.ts";
+import { chartName } from "../../harness/policy/charts.ts";
 import { defineRule, type PolicyInput, type Violation } from "../../harness/policy/types.ts";
 
 // Low TTLs during the DNS move let a wrong record be corrected within minutes.
@@ -21,10 +22,9 @@ const required: RequiredRecord[] = [
 
 const live = (resources: PlannedResource[]): PlannedResource[] => resources.filter((resource) => !(resource.actions.length === 1 && resource.actions[0] === "delete"));
 // The Mailu chart by any reference: name, repo/name, OCI path, local folder or packaged .tgz.
-const isMailu = (resource: PlannedResource): boolean =>
-  resource.type === "helm_release" && /(^|\/)mailu(-\d+\.\d+\.\d+([-+][\w.]+)?)?(\.tgz)?\/?$/i.test(resource.helm?.chart ?? "");
+const isMailu = (resource: PlannedResource): boolean => resource.type === "helm_release" && chartName(resource.helm?.chart ?? "").toLowerCase() === "mailu";
 // Mailu's own images (ghcr.io/mailu/front, mailu/postfix, ...), however they are deployed.
-const mailuImage = /(^|\/)mailu\/(front|postfix|dovecot|admin|rspamd|smtp|imap)\b/i;
+const mailuImage = /(^|\/)mailu\/(front|nginx|postfix|dovecot|admin|rspamd|smtp|imap)\b/i;
 const text = (value: unknown): string => (typeof value === "string" ? value.trim() : "");
 
 /** DigitalOcean names the apex "@"; written as the full name, with or without the final dot, it is the same record. */
@@ -44,7 +44,9 @@ function missingRecords(input: PolicyInput, records: PlannedResource[]): Violati
   // for the mail domain: the plan cannot say otherwise.
   const inZone = records.filter((record) => text(record.values.domain) === domain || record.afterUnknown.domain === true);
   return required
-    .filter((want) => !inZone.some((record) => record.values.type === want.type && relativeName(text(record.values.name), domain) === want.name && text(record.values.value).replace(/^"/, "").toLowerCase().startsWith(want.prefix.toLowerCase())))
+    // A value known only after apply (the DKIM key modules/mail-dns generates in the same apply)
+    // counts: the record is there, and the module's tests pin what it holds.
+    .filter((want) => !inZone.some((record) => record.values.type === want.type && relativeName(text(record.values.name), domain) === want.name && (record.afterUnknown.value === true || text(record.values.value).replace(/^"/, "").toLowerCase().startsWith(want.prefix.toLowerCase()))))
     .map((want) => {
       const fqdn = want.name === "@" ? domain : `${want.name}.${domain}`;
       return {
@@ -53,6 +55,29 @@ function missingRecords(input: PolicyInput, records: PlannedResource[]): Violati
         fix: `Add a digitalocean_record with domain = "${domain}", ${want.example.replaceAll("<domain>", domain)}.`,
       };
     });
+}
+
+/**
+ * A name may hold one SPF and one DMARC policy: receivers treat two as a permanent error and
+ * fail every message. Two appear when the migrated zone's mail records and Mailu's are merged.
+ */
+function duplicatePolicies(records: PlannedResource[]): Violation[] {
+  const seen = new Map<string, PlannedResource[]>();
+  for (const record of records) {
+    if (record.values.type !== "TXT") continue;
+    const value = text(record.values.value).replace(/^"/, "");
+    const kind = value.startsWith("v=spf1") ? "SPF" : value.startsWith("v=DMARC1") ? "DMARC" : undefined;
+    if (!kind) continue;
+    const key = `${kind} ${text(record.values.domain) || "?"} ${relativeName(text(record.values.name), text(record.values.domain))}`;
+    seen.set(key, [...(seen.get(key) ?? []), record]);
+  }
+  return [...seen.entries()]
+    .filter(([, found]) => found.length > 1)
+    .flatMap(([key, found]) => found.map((record) => ({
+      address: record.address,
+      message: `${found.length} ${key.split(" ")[0]} records at ${String(record.values.name)} (${found.map((other) => other.address).join(", ")}): receivers treat more than one as an error and fail the domain's mail`,
+      fix: "Keep one: when Mailu's records (modules/mail-dns) are merged in, drop the migrated zone's own MX, SPF, DMARC and DKIM records from dns_records.",
+    })));
 }
 
 function longTtls(records: PlannedResource[]): Violation[] {
@@ -74,7 +99,14 @@ export default defineRule({
   evaluate(input) {
     const resources = live(input.resources);
     const records = resources.filter((resource) => resource.type === "digitalocean_record");
-    const mailu = input.variables.mailu_enabled === true || resources.some(isMailu) || input.facts.workloads.some((w) => w.containers.some((c) => mailuImage.test(c.image)));
-    return [...(mailu ? missingRecords(input, records) : []), ...(input.variables.dns_migration_mode === true ? longTtls(records) : [])];
+    // The stack that publishes the zone says it carries Mailu's records with mailu_enabled or
+    // components.mailu (production's cluster stack). Mailu itself (its chart by any reference, or
+    // its images deployed another way) asks for them where the plan manages DNS at all;
+    // production's platform stack runs Mailu and leaves DNS to the cluster stack.
+    const components = input.variables.components as Record<string, unknown> | undefined;
+    const managesDns = resources.some((resource) => resource.type === "digitalocean_record" || resource.type === "digitalocean_domain");
+    const mailuDeployed = resources.some(isMailu) || input.facts.workloads.some((w) => w.containers.some((c) => mailuImage.test(c.image)));
+    const mailu = input.variables.mailu_enabled === true || components?.mailu === true || (managesDns && mailuDeployed);
+    return [...(mailu ? missingRecords(input, records) : []), ...duplicatePolicies(records), ...(input.variables.dns_migration_mode === true ? longTtls(records) : [])];
   },
 });

@@ -45,11 +45,16 @@ describe.each(folders.map((folder) => [basename(folder), folder]))("policy %s", 
   // finding asserted by its address and the exact path within it.
   it.each(["fail", "classes"].filter((kind) => existsSync(join(folder, "fixtures", kind, "expected.json"))))("catches every violation in its %s fixture", async (kind) => {
     const input = await fixtureInput(join(folder, "fixtures", kind));
-    const expected = JSON.parse(readFileSync(join(folder, "fixtures", kind, "expected.json"), "utf8")) as Expected;
+    // messages (optional): per address, words its violation must contain, so a fixture cannot
+    // pass by failing for another reason than the one it was written for.
+    const expected = JSON.parse(readFileSync(join(folder, "fixtures", kind, "expected.json"), "utf8")) as Expected & { messages?: Record<string, string> };
     const violations = await rule.evaluate(input);
     if (expected.violations) expect(shape(violations)).toEqual(shape(expected.violations));
     else expect(violations.map((v) => v.address).sort()).toEqual([...expected.addresses!].sort());
     for (const violation of violations) expect(violation.fix.length).toBeGreaterThan(20);
+    for (const [address, words] of Object.entries(expected.messages ?? {})) {
+      expect(violations.filter((v) => v.address === address).map((v) => v.message).join(" | "), address).toContain(words);
+    }
   });
 });
 

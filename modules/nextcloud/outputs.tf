@@ -1,0 +1,54 @@
+output "namespace" {
+  description = "The app's namespace (created here; pass it to the data layer's databases input and valkey_consumer_namespaces)."
+  value       = module.namespace.name
+}
+
+output "database" {
+  description = "The database this app asks the data layer for, ready to merge into modules/data's databases input."
+  value       = { nextcloud = { engine = "postgresql", namespace = module.namespace.name } }
+}
+
+output "valkey_consumer_namespaces" {
+  description = "Namespaces to add to modules/data's valkey_consumer_namespaces (Nextcloud's locking and cache)."
+  value       = [module.namespace.name]
+}
+
+output "host" {
+  description = "Nextcloud's FQDN (external-dns publishes it from the Ingress)."
+  value       = local.host
+}
+
+output "url" {
+  description = "Nextcloud's public base URL; CalDAV and CardDAV clients find /remote.php/dav through its /.well-known redirects."
+  value       = local.url
+}
+
+output "images" {
+  description = "The container images this module runs (they match versions.json)."
+  value       = { nextcloud = local.image, nginx = local.images.nginx }
+}
+
+output "version" {
+  description = "The Nextcloud release this plan deploys."
+  value       = local.version
+}
+
+output "running_version" {
+  description = "The Nextcloud release running before this plan (read from the cluster), or upgrade_from_version before the first install; null for a fresh install."
+  value       = local.running_version
+}
+
+output "admin_secret" {
+  description = "Name of the Secret holding the first administrator's login and generated password (keys nextcloud-username, nextcloud-password)."
+  value       = kubernetes_secret_v1.admin.metadata[0].name
+}
+
+output "volume_claims" {
+  description = "The retained volume claims: app (code, config.php, apps) and data (user files)."
+  value       = { for key, claim in kubernetes_persistent_volume_claim_v1.this : key => claim.metadata[0].name }
+}
+
+output "chart" {
+  description = "The chart this module installs and where Helm reads it."
+  value       = merge(local.chart, { source = module.chart.chart })
+}
