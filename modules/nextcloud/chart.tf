@@ -113,7 +113,8 @@ locals {
       containerPort = local.http_port
       image = {
         repository = "library/nginx"
-        tag        = split(":", local.images.nginx)[1]
+        # Tag and digest ("1.30.5@sha256:..."): the chart writes <repository>:<tag>, so the pin holds.
+        tag = regex("^[^:]+:(.+)$", local.images.nginx)[0]
       }
       resources       = { requests = { cpu = "20m", memory = "32Mi" }, limits = { memory = "128Mi" } }
       securityContext = merge(local.non_root, { runAsUser = local.nginx_uid, runAsGroup = local.nginx_uid })

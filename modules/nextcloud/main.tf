@@ -7,7 +7,7 @@
 locals {
   images = {
     nextcloud = "docker.io/library/nextcloud:34.0.1-fpm-alpine"
-    nginx     = "docker.io/library/nginx:1.30.5"
+    nginx     = "docker.io/library/nginx:1.30.5@sha256:e9f347c65f318767714e8b0eccfd6b558d00fb92630791fb6cd901fcdf7f6fdd"
   }
   # The pinned release, unless an upgrade walks through older majors first.
   version = coalesce(var.nextcloud_version, regex(":([0-9.]+)-", local.images.nextcloud)[0])

@@ -71,7 +71,8 @@ async function failure(promise: Promise<unknown>): Promise<PlatformError> {
 
 describe("chart pins: versions.json and the HCL agree", () => {
   it("every chart the HCL names is pinned in versions.json at the same version and repository, and every pin is used", async () => {
-    const { stdout } = await execa("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.tf"], { cwd: repoRoot });
+    // The product's HCL; policy and test fixtures name unpinned (Bitnami) charts on purpose.
+    const { stdout } = await execa("git", ["ls-files", "--cached", "--others", "--exclude-standard", "modules/*.tf", "environments/*.tf"], { cwd: repoRoot });
     const pins = Object.values(versions.charts);
     const used = new Set<string>();
     let seen = 0;

@@ -1,16 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../../harness/paths.ts";
 import { debianRootDir } from "../../harness/toolchain/debian-root.ts";
 import { loadVersions } from "../../harness/toolchain/versions.ts";
 
 // The backup scripts are tested with the servers and tools of versions.json's debianRoot and
 // its rclone build; the images the CronJobs run must be the same lines, or the tests prove
-// nothing about production.
+// nothing about production. (test/unit/images.test.ts holds the modules to versions.json's images.)
 const versions = loadVersions();
-const main = readFileSync(join(repoRoot, "modules/data/main.tf"), "utf8");
-const tag = (image: string) => main.match(new RegExp(`^\\s*${image}\\s*=\\s*"[^":]+:([^"]+)"`, "m"))?.[1];
+const tag = (image: string) => versions.images[image]?.tag;
 
 describe("image pins agree with what the tests run", () => {
   it("PostgreSQL: the image's major is the tested one", () => {

@@ -49,7 +49,7 @@ run "chart_values_keep_every_bundled_subchart_off_and_use_the_data_layer" {
     condition = (
       yamldecode(helm_release.nextcloud.values[0]).image == { repository = "library/nextcloud", tag = "34.0.1-fpm-alpine", flavor = "fpm-alpine" } &&
       yamldecode(helm_release.nextcloud.values[0]).nginx.enabled == true &&
-      yamldecode(helm_release.nextcloud.values[0]).nginx.image == { repository = "library/nginx", tag = "1.30.5" }
+      yamldecode(helm_release.nextcloud.values[0]).nginx.image == { repository = "library/nginx", tag = "1.30.5@sha256:e9f347c65f318767714e8b0eccfd6b558d00fb92630791fb6cd901fcdf7f6fdd" }
     )
     error_message = "PHP-FPM (the pinned fpm-alpine image) with the chart's nginx, which serves the /.well-known/caldav and carddav redirects."
   }
