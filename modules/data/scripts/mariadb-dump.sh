@@ -81,21 +81,27 @@ mariadb_count_statements "$DB_NAME" "$DB_NAME" >"$WORK_DIR/.count.sql" || { rele
 # dump nor the counts.
 mapfile -t tables <"$WORK_DIR/.tables"
 log "dumping $DB_NAME (${#tables[@]} tables and views)"
+# mariadb-dump's own exit status goes to .dump-status the moment it ends: a small database is
+# dumped whole into the pipe long before compression and hashing are done with it.
+rm -f "$WORK_DIR/.dump-status"
 (
   exec 5>&- 6<&- 7>&- 8<&-
-  mariadb-dump --defaults-extra-file="$MARIADB_CNF" --single-transaction --no-tablespaces --routines --triggers --events --hex-blob \
-    "$DB_NAME" "${tables[@]}" 2>"$WORK_DIR/.dump-errors" | zstd -q -1 | tee "$dump" | sha256sum | cut -d' ' -f1 >"$WORK_DIR/.dump-sha256"
+  {
+    mariadb-dump --defaults-extra-file="$MARIADB_CNF" --single-transaction --no-tablespaces --routines --triggers --events --hex-blob \
+      "$DB_NAME" "${tables[@]}" 2>"$WORK_DIR/.dump-errors"
+    echo $? >"$WORK_DIR/.dump-status"
+  } | zstd -q -1 | tee "$dump" | sha256sum | cut -d' ' -f1 >"$WORK_DIR/.dump-sha256"
 ) &
 dumper=$!
 
 # The lock goes as soon as mariadb-dump's transaction exists (its consistent snapshot is open),
-# or the dump has already finished under it (a database with nothing in it).
+# or mariadb-dump has already finished under it (then everything it read is in the pipe).
 opened=""
 for _ in $(seq 1 300); do
   echo "SELECT COUNT(*) FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.ID NOT IN ($lock_id, $count_id) AND p.USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND p.DB = '$DB_NAME';" >&5
   seen=""
   read -r -t 10 seen <&6 || true
-  if [ "${seen:-0}" -gt 0 ] || ! kill -0 "$dumper" 2>/dev/null; then opened=yes; break; fi
+  if [ "${seen:-0}" -gt 0 ] || [ -s "$WORK_DIR/.dump-status" ] || ! kill -0 "$dumper" 2>/dev/null; then opened=yes; break; fi
   sleep 0.05
 done
 release_lock
@@ -114,10 +120,12 @@ LC_ALL=C sort <&8 >"$counts"
 exec 8<&-
 wait "$count_pid" || fail "counting rows of $DB_NAME failed: $(cat "$WORK_DIR/.count.errors")"
 
-wait "$dumper" || fail "mariadb-dump of $DB_NAME failed: $(tail -n 3 "$WORK_DIR/.dump-errors")"
+if ! wait "$dumper" || [ "$(cat "$WORK_DIR/.dump-status" 2>/dev/null)" != 0 ]; then
+  fail "mariadb-dump of $DB_NAME failed: $(tail -n 3 "$WORK_DIR/.dump-errors")"
+fi
 dumper=""
 dump_sha=$(cat "$WORK_DIR/.dump-sha256")
-rm -f "$WORK_DIR"/.tables "$WORK_DIR"/.count.sql "$WORK_DIR"/.dump-sha256 "$WORK_DIR"/.dump-errors "$WORK_DIR"/.lock.* "$WORK_DIR"/.count.*
+rm -f "$WORK_DIR"/.tables "$WORK_DIR"/.count.sql "$WORK_DIR"/.dump-sha256 "$WORK_DIR"/.dump-status "$WORK_DIR"/.dump-errors "$WORK_DIR"/.lock.* "$WORK_DIR"/.count.*
 
 write_manifest "$WORK_DIR/manifest.json" mariadb "$DB_NAME" "$dump" "$counts" "$(mariadb-dump --version)" "$dump_sha"
 log "dumped $DB_NAME: $(size_of "$dump") bytes, $(grep -c . "$counts" || true) tables"
