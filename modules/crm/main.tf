@@ -29,8 +29,8 @@ locals {
   # The protected key's Secret (modules/app-key), named here so pods can read it while it exists.
   encryption_key = { secret_name = "twenty-encryption-key", env = "ENCRYPTION_KEY" }
 
-  database_secret = coalesce(var.database_secret_name, "crm-database")
-  files_endpoint  = coalesce(var.files_endpoint, "https://${var.files_region}.digitaloceanspaces.com")
+  database_secret_name = coalesce(var.database_secret_name, "crm-database")
+  files_endpoint       = coalesce(var.files_endpoint, "https://${var.files_region}.digitaloceanspaces.com")
 
   # What the server and the worker both read.
   common_env = merge(
@@ -46,7 +46,7 @@ locals {
   )
   secret_env = merge(
     {
-      PG_DATABASE_URL = { secret = local.database_secret, key = "url" }
+      PG_DATABASE_URL = { secret = local.database_secret_name, key = "url" }
       REDIS_URL       = { secret = var.valkey_secret_name, key = "url" }
       ENCRYPTION_KEY  = { secret = local.encryption_key.secret_name, key = local.encryption_key.env }
     },

@@ -26,7 +26,7 @@ locals {
   # The protected key's Secret (modules/app-key), named here so pods can read it while it exists.
   encryption_key = { secret_name = "n8n-encryption-key", env = "N8N_ENCRYPTION_KEY" }
 
-  database_secret = coalesce(var.database_secret_name, "n8n-database")
+  database_secret_name = coalesce(var.database_secret_name, "n8n-database")
 
   # Settings both the main instance and the workers read.
   common_env = merge(
@@ -63,11 +63,11 @@ locals {
   # Environment read from Secrets: the data layer's connection Secrets and the protected key.
   secret_env = merge(
     {
-      DB_POSTGRESDB_HOST     = { secret = local.database_secret, key = "host" }
-      DB_POSTGRESDB_PORT     = { secret = local.database_secret, key = "port" }
-      DB_POSTGRESDB_DATABASE = { secret = local.database_secret, key = "database" }
-      DB_POSTGRESDB_USER     = { secret = local.database_secret, key = "username" }
-      DB_POSTGRESDB_PASSWORD = { secret = local.database_secret, key = "password" }
+      DB_POSTGRESDB_HOST     = { secret = local.database_secret_name, key = "host" }
+      DB_POSTGRESDB_PORT     = { secret = local.database_secret_name, key = "port" }
+      DB_POSTGRESDB_DATABASE = { secret = local.database_secret_name, key = "database" }
+      DB_POSTGRESDB_USER     = { secret = local.database_secret_name, key = "username" }
+      DB_POSTGRESDB_PASSWORD = { secret = local.database_secret_name, key = "password" }
       N8N_ENCRYPTION_KEY     = { secret = local.encryption_key.secret_name, key = local.encryption_key.env }
     },
     var.queue_mode_enabled ? {

@@ -127,7 +127,7 @@ locals {
       type    = "postgresql"
       existingSecret = {
         enabled     = true
-        secretName  = local.database_secret
+        secretName  = local.database_secret_name
         usernameKey = "username"
         passwordKey = "password"
         hostKey     = "host"

@@ -37,7 +37,7 @@ locals {
   # nginx listens unprivileged, so neither container needs root.
   http_port = 8080
 
-  database_secret        = coalesce(var.database_secret_name, "nextcloud-database")
+  database_secret_name   = coalesce(var.database_secret_name, "nextcloud-database")
   admin_credentials_name = "nextcloud-admin"
   s3_credentials_name    = "nextcloud-external-storage"
 

@@ -109,7 +109,7 @@ resource "kubernetes_deployment_v1" "wordpress" {
             name = "WORDPRESS_DB_HOST"
             value_from {
               secret_key_ref {
-                name = local.database_secret
+                name = local.database_secret_name
                 key  = "host"
               }
             }
@@ -118,7 +118,7 @@ resource "kubernetes_deployment_v1" "wordpress" {
             name = "WORDPRESS_DB_NAME"
             value_from {
               secret_key_ref {
-                name = local.database_secret
+                name = local.database_secret_name
                 key  = "database"
               }
             }
@@ -127,7 +127,7 @@ resource "kubernetes_deployment_v1" "wordpress" {
             name = "WORDPRESS_DB_USER"
             value_from {
               secret_key_ref {
-                name = local.database_secret
+                name = local.database_secret_name
                 key  = "username"
               }
             }
@@ -136,7 +136,7 @@ resource "kubernetes_deployment_v1" "wordpress" {
             name = "WORDPRESS_DB_PASSWORD"
             value_from {
               secret_key_ref {
-                name = local.database_secret
+                name = local.database_secret_name
                 key  = "password"
               }
             }

@@ -27,7 +27,7 @@ locals {
   http_port   = 8080
   health_port = 8081
 
-  database_secret = coalesce(var.database_secret_name, "wordpress-database")
+  database_secret_name = coalesce(var.database_secret_name, "wordpress-database")
 
   media_endpoint = coalesce(var.media_endpoint, "https://${var.media_region}.digitaloceanspaces.com")
 

@@ -44,6 +44,8 @@ describe("secrets-hygiene on names", () => {
             {
               set: [
                 { name: "auth.existingSecret", value: "mailu-secrets" },
+                { name: "postfix.extraEnvVarsSecret", value: "mailu-relay" },
+                { name: "app.envFromSecret", value: "app-env" },
                 { name: "secretKey", value: "not-a-real-secret-key" },
               ],
             },

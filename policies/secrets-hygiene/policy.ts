@@ -5,13 +5,13 @@ import { defineRule, type Violation } from "../../harness/policy/types.ts";
 type Json = Record<string, unknown>;
 
 // The secret word must be the name's last: db_password and adminPassword hold a secret;
-// secret_name, password_file and secret_key_ref only point at one, and so does Helm's
-// existingSecret.
+// secret_name, password_file and secret_key_ref only point at one, and so do Helm's
+// existingSecret and the charts' extraEnvVarsSecret / envFromSecret (a Secret to read env from).
 const secretWord = /(^|[_.-])(password|passwd|pass|pwd|secret|token|api_key|apikey|access_key|secret_key|passphrase|private_key|credentials?|client_secret|auth_key|encryption_key|signing_key|dsn)$/;
 function holdsSecret(name: string): boolean {
   const snake = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
   // A bare "secret" key names a Kubernetes Secret (volume secret, env from a secret), not a value.
-  return secretWord.test(snake) && snake !== "secret" && !/(^|[_.-])existing_/.test(snake);
+  return secretWord.test(snake) && snake !== "secret" && !/(^|[_.-])existing_/.test(snake) && !/(^|[_.-])(extra_env_vars|env_vars|env_from)_secret$/.test(snake);
 }
 
 const tokenShapes: Array<[RegExp, string]> = [

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../harness/paths.ts";
@@ -18,7 +18,8 @@ let scripts: string;
 let volume: string;
 
 async function run(script: string, env: Record<string, string>) {
-  return execa(join(scripts, script), [], { env: { PATH: process.env.PATH ?? "", HOME: tmpdir(), ...s3.rcloneEnv(), ...env }, extendEnv: false, reject: false, all: true });
+  // The rclone the image pins (built for the tests) first, as in the CronJob's pod.
+  return execa(join(scripts, script), [], { env: { PATH: `${dirname(s3.rcloneBinary)}:${process.env.PATH ?? ""}`, HOME: tmpdir(), ...s3.rcloneEnv(), ...env }, extendEnv: false, reject: false, all: true });
 }
 
 async function backup(id: string) {
