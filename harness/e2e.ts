@@ -1,4 +1,7 @@
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { kubeGet } from "./cluster/api.ts";
 import { acquireCluster, type Cluster, type ClusterRequest } from "./cluster/index.ts";
@@ -27,6 +30,9 @@ export interface E2eResult {
   leftovers: string[];
   passed: boolean;
 }
+
+/** Resources of modules/app-key, as the apps call it: protected from destroy. */
+const protectedKey = /(^|\.)module\.encryption_key\./;
 
 /** Namespaces every cluster has; anything else left after destroy is a leftover. */
 const builtinNamespaces = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
@@ -84,6 +90,13 @@ export async function runE2e(request: ClusterRequest, report: (name: string, sec
       }
     }, report);
     result.leftovers = await timed(timings, "destroy", "destroying, then checking nothing is left", async () => {
+      // The apps' encryption keys refuse to be destroyed (prevent_destroy). In a throwaway cluster
+      // they get the documented decommission: forgotten first, then gone with their namespaces.
+      const keys = (await run.tofu.stateList()).filter((address) => protectedKey.test(address));
+      if (keys.length > 0) {
+        const backup = await mkdtemp(join(tmpdir(), "e2e-state-rm-"));
+        await run.tofu.stateRemove(keys, join(backup, "terraform.tfstate.backup")).finally(() => rm(backup, { recursive: true, force: true }));
+      }
       await run.tofu.destroy();
       return leftoversIn(cluster);
     }, report);

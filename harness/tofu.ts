@@ -100,6 +100,11 @@ export class Tofu {
     return this.run(["state", "rm", "-no-color", `-backup=${backup}`, ...addresses], "state rm", "Check the addresses with `tofu state list`.");
   }
 
+  async stateList(): Promise<string[]> {
+    const { stdout } = await this.run(["state", "list", "-no-color"], "state list", "State could not be read.", { stdout: "pipe", all: false });
+    return String(stdout).split("\n").filter(Boolean);
+  }
+
   async test(extraArgs: string[] = []) {
     return this.run(["test", "-no-color", ...extraArgs], "test", "A tofu test failed: see the run named above.");
   }

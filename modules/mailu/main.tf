@@ -33,7 +33,6 @@ locals {
   # The release is named like the chart, so the chart's objects are mailu-<component>.
   release     = "mailu"
   mail_domain = var.mail.mail_domain
-  mail_host   = var.mail.mail_host
   # Every name Mailu answers HTTPS for: one certificate (the chart's mailu-certificates Secret)
   # covers them, and Mailu's IMAP and SMTP use it too. external-dns publishes them from the Ingress.
   web_hosts = var.mail.web_hosts
