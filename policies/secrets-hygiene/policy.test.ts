@@ -9,7 +9,7 @@ import rule from "./policy.ts";
 const fake = {
   digitalocean: ["dop", "v1", "0123456789abcdef".repeat(4)].join("_"),
   accessKey: "AK" + "IA" + "0123456789ABCDEF",
-  privateKey: ["-----BEGIN", "OPENSSH", "PRIVATE", "KEY-----"].join(" ") + "\nnot-a-key\n",
+  privateKey: ["-----BEGIN", "OPENSSH", "PRIVATE", "KEY-----"].join(" ") + "\n" + "QUJDREVGR0hJSktMTU5PUA".repeat(3) + "\n",
 };
 
 const encrypted = { terraform: [{ encryption: [{ state: [{ enforced: true }], plan: [{ enforced: true }] }] }] };
@@ -26,6 +26,12 @@ describe("secrets-hygiene on token-shaped literals", () => {
     const violations = rule.evaluate(inputOf(body));
     expect(violations.map((v) => v.address)).toEqual(["environments/production/main.tf: locals.notes.backup"]);
     expect(JSON.stringify(violations)).not.toContain(token.trim());
+  });
+
+  it("does not take a pattern that names the PEM header (a validation regex) for a key", () => {
+    const header = ["-----BEGIN", "PRIVATE", "KEY-----"].join(" ");
+    const body = { ...encrypted, variable: { dkim_private_key: [{ sensitive: true, validation: [{ condition: `\${can(regex("^${header}\\n[A-Za-z0-9+/=\\n]+", var.dkim_private_key))}` }] }] } };
+    expect(addresses(inputOf(body))).toEqual([]);
   });
 
   it("reports a token under a secret's name once, as a token", () => {

@@ -17,7 +17,8 @@ function holdsSecret(name: string): boolean {
 const tokenShapes: Array<[RegExp, string]> = [
   [/dop_v1_[0-9a-f]{64}/, "a DigitalOcean API token"],
   [/AKIA[0-9A-Z]{16}/, "an AWS-style access key id (Spaces keys share the shape)"],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a private key"],
+  // The header with key material after it: a validation pattern naming the header is no key.
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/=]{16}/, "a private key"],
 ];
 const tokenShape = (value: string): string | undefined => tokenShapes.find(([pattern]) => pattern.test(value))?.[1];
 
