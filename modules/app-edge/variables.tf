@@ -24,8 +24,8 @@ variable "host" {
   default     = null
 
   validation {
-    condition     = var.host == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.host))
-    error_message = "host must be a lower-case FQDN such as crm.example.org: no scheme, no trailing dot, no wildcard."
+    condition     = var.host == null || (can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.host)) && length(coalesce(var.host, "-")) <= 253)
+    error_message = "host must be a lower-case FQDN of at most 253 characters such as crm.example.org: no scheme, no trailing dot, no wildcard."
   }
 }
 

@@ -7,7 +7,7 @@ variable "chart" {
   })
 
   validation {
-    condition     = can(regex("^(https|oci)://[^\\s]+[^/]$", var.chart.repository)) && can(regex("^[a-z0-9][a-z0-9-]*$", var.chart.chart)) && can(regex("^v?[0-9]+\\.[0-9]+\\.[0-9]+$", var.chart.version))
+    condition     = can(regex("^(https|oci)://[^\\s]+[^\\s/]$", var.chart.repository)) && can(regex("^[a-z0-9][a-z0-9-]*$", var.chart.chart)) && can(regex("^v?[0-9]+\\.[0-9]+\\.[0-9]+$", var.chart.version))
     error_message = "chart needs an https:// or oci:// repository without a trailing slash, a chart name and a version such as 2.7.1."
   }
 }
@@ -18,7 +18,7 @@ variable "mirror" {
   default     = null
 
   validation {
-    condition     = var.mirror == null || can(regex("^(oci://[^\\s]+[^/]|/[^\\s]*[^/])$", coalesce(var.mirror, "-")))
+    condition     = var.mirror == null || can(regex("^(oci://[^\\s]+[^\\s/]|/[^\\s]*[^\\s/])$", coalesce(var.mirror, "-")))
     error_message = "mirror must be an absolute folder path or an oci://host/path reference, without a trailing slash."
   }
 }

@@ -160,8 +160,8 @@ variable "backup_endpoint" {
   default     = null
 
   validation {
-    condition     = var.backup_endpoint == null || can(regex("^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/?$", var.backup_endpoint)) || can(regex("^http://(localhost|127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}|\\[::1\\])(:[0-9]{1,5})?/?$", var.backup_endpoint))
-    error_message = "backup_endpoint must be an https:// URL with no path (e.g. https://fra1.digitaloceanspaces.com); plain http:// is accepted only for a loopback test endpoint (localhost, 127.0.0.0/8, [::1])."
+    condition     = var.backup_endpoint == null || ((can(regex("^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/?$", var.backup_endpoint)) || can(regex("^http://(localhost|127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}|\\[::1\\])(:[0-9]{1,5})?/?$", var.backup_endpoint))) && try(tonumber(regex(":([0-9]+)/?$", coalesce(var.backup_endpoint, "-"))[0]) >= 1 && tonumber(regex(":([0-9]+)/?$", coalesce(var.backup_endpoint, "-"))[0]) <= 65535, true))
+    error_message = "backup_endpoint must be an https:// URL with no path and a port (if any) from 1 to 65535 (e.g. https://fra1.digitaloceanspaces.com); plain http:// is accepted only for a loopback test endpoint (localhost, 127.0.0.0/8, [::1])."
   }
 }
 

@@ -3,8 +3,8 @@ variable "root_domain" {
   type        = string
 
   validation {
-    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain))
-    error_message = "root_domain must be a lower-case DNS name such as example.org: no scheme, no trailing dot, no wildcard."
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain)) && length(var.root_domain) <= 253
+    error_message = "root_domain must be a lower-case DNS name of at most 253 characters such as example.org: no scheme, no trailing dot, no wildcard."
   }
 }
 
@@ -48,7 +48,7 @@ variable "chart_mirror" {
   default     = null
 
   validation {
-    condition     = var.chart_mirror == null || can(regex("^(oci://[^\\s]+[^/]|/[^\\s]*[^/])$", coalesce(var.chart_mirror, "-")))
+    condition     = var.chart_mirror == null || can(regex("^(oci://[^\\s]+[^\\s/]|/[^\\s]*[^\\s/])$", coalesce(var.chart_mirror, "-")))
     error_message = "chart_mirror must be an absolute folder path or an oci://host/path reference, without a trailing slash."
   }
 }
@@ -99,8 +99,8 @@ variable "ingress" {
   default = { trusted_cidrs = ["10.0.0.0/8"] }
 
   validation {
-    condition     = length(var.ingress.trusted_cidrs) > 0 && alltrue([for cidr in var.ingress.trusted_cidrs : can(cidrhost(cidr, 0))])
-    error_message = "ingress.trusted_cidrs must list at least one CIDR, e.g. the VPC range 10.110.0.0/20."
+    condition     = length(var.ingress.trusted_cidrs) > 0 && alltrue([for cidr in var.ingress.trusted_cidrs : can(cidrhost(cidr, 0)) && try(tonumber(split("/", cidr)[1]) >= 8, false)])
+    error_message = "ingress.trusted_cidrs must list at least one CIDR no wider than /8, e.g. the VPC range 10.110.0.0/20: a wider range (0.0.0.0/0, ::/0) would let anyone send a PROXY protocol header and forge their address."
   }
 
   validation {
@@ -120,8 +120,8 @@ variable "acme_email" {
   default     = null
 
   validation {
-    condition     = var.acme_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", coalesce(var.acme_email, "-")))
-    error_message = "acme_email must be an e-mail address such as ops@example.org."
+    condition     = var.acme_email == null || can(regex("^[A-Za-z0-9._%+-]+@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}$", coalesce(var.acme_email, "-")))
+    error_message = "acme_email must be an e-mail address such as ops@example.org (no mailto:, no display name)."
   }
 }
 
@@ -173,8 +173,8 @@ variable "velero_schedules" {
   }
 
   validation {
-    condition     = alltrue([for s in values(var.velero_schedules) : length(split(" ", s.schedule)) == 5 && can(regex("^[0-9]+h$", s.ttl))])
-    error_message = "velero_schedules entries need a five-field cron schedule and a ttl in hours such as 168h."
+    condition     = alltrue([for s in values(var.velero_schedules) : can(regex("^[0-9*,/-]+ [0-9*,/-]+ [0-9*,/?LW-]+ [0-9A-Za-z*,/-]+ [0-9A-Za-z*,/?L#-]+$", s.schedule)) && can(regex("^[0-9]+h$", s.ttl))])
+    error_message = "velero_schedules entries need a five-field cron schedule such as \"30 2 * * *\" (no macros, no shell characters) and a ttl in hours such as 168h."
   }
 }
 
@@ -184,8 +184,8 @@ variable "backup_namespaces" {
   default     = ["wordpress", "n8n", "crm", "nextcloud", "mailu"]
 
   validation {
-    condition     = alltrue([for ns in var.backup_namespaces : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", ns)) && !contains(["data", "infra", "kube-system"], ns)])
-    error_message = "backup_namespaces must be app namespace names; data (dumped by the data layer), infra and kube-system are not backed up by Velero."
+    condition     = alltrue([for ns in var.backup_namespaces : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", ns)) && !contains(["data", "infra", "default"], ns) && !startswith(ns, "kube-")])
+    error_message = "backup_namespaces must be app namespace names; data (dumped by the data layer), infra, default and kube-* are not backed up by Velero."
   }
 }
 
@@ -201,8 +201,8 @@ variable "monitoring" {
   nullable = false
 
   validation {
-    condition     = var.monitoring.retention_days >= 1 && var.monitoring.retention_days <= 90 && can(regex("^[0-9]+(MB|GB)$", var.monitoring.retention_size)) && can(regex("^[0-9]+Gi$", var.monitoring.volume_size))
-    error_message = "monitoring needs retention_days 1-90, retention_size like 6GB and volume_size like 8Gi."
+    condition     = var.monitoring.retention_days >= 1 && var.monitoring.retention_days <= 90 && floor(var.monitoring.retention_days) == var.monitoring.retention_days && can(regex("^[0-9]+(MB|GB)$", var.monitoring.retention_size)) && can(regex("^[1-9][0-9]*Gi$", var.monitoring.volume_size))
+    error_message = "monitoring needs retention_days a whole number from 1 to 90, retention_size like 6GB and volume_size like 8Gi (at least 1Gi)."
   }
 }
 
@@ -216,7 +216,7 @@ variable "logging" {
   nullable = false
 
   validation {
-    condition     = can(regex("^[0-9]+[dw]$", var.logging.retention_period)) && can(regex("^[0-9]+Gi$", var.logging.volume_size))
-    error_message = "logging needs retention_period like 14d or 2w and volume_size like 10Gi."
+    condition     = can(regex("^[1-9][0-9]*[dw]$", var.logging.retention_period)) && can(regex("^[1-9][0-9]*Gi$", var.logging.volume_size))
+    error_message = "logging needs retention_period like 14d or 2w (at least 1d) and volume_size like 10Gi (at least 1Gi)."
   }
 }

@@ -3,8 +3,8 @@ variable "root_domain" {
   type        = string
 
   validation {
-    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain))
-    error_message = "root_domain must be a lower-case DNS name such as example.org: no scheme, no trailing dot, no wildcard."
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain)) && length(var.root_domain) <= 253
+    error_message = "root_domain must be a lower-case DNS name of at most 253 characters such as example.org: no scheme, no trailing dot, no wildcard."
   }
 }
 
@@ -73,8 +73,8 @@ variable "spf_include" {
   default     = []
 
   validation {
-    condition     = alltrue([for mechanism in var.spf_include : can(regex("^(include:|ip4:|ip6:|a:|mx:)[A-Za-z0-9.:/_-]+$", mechanism))])
-    error_message = "spf_include entries must be SPF mechanisms: include:<domain>, ip4:<net>, ip6:<net>, a:<host> or mx:<host>."
+    condition     = alltrue([for mechanism in var.spf_include : can(regex("^(include:|ip4:|ip6:|a:|mx:)[A-Za-z0-9.:/_-]+$", mechanism)) && !can(regex("^ip[46]:.*/[0-7]$", mechanism))])
+    error_message = "spf_include entries must be SPF mechanisms: include:<domain>, ip4:<net>, ip6:<net>, a:<host> or mx:<host>; ip4/ip6 networks no wider than /8 (ip4:0.0.0.0/0 would let anyone send as the domain)."
   }
 }
 

@@ -3,8 +3,8 @@ variable "root_domain" {
   type        = string
 
   validation {
-    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain))
-    error_message = "root_domain must be a lower-case DNS name such as example.org: no scheme, no trailing dot, no wildcard."
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain)) && length(var.root_domain) <= 253
+    error_message = "root_domain must be a lower-case DNS name of at most 253 characters such as example.org: no scheme, no trailing dot, no wildcard."
   }
 }
 
@@ -26,6 +26,11 @@ variable "mail" {
     condition     = length(var.mail.web_hosts) > 0 && var.mail.web_hosts[0] == var.mail.mail_host && alltrue([for host in var.mail.web_hosts : endswith(host, ".${var.mail.mail_domain}")])
     error_message = "mail.web_hosts must start with mail.mail_host and hold only names below mail.mail_domain: pass modules/mail-dns's mailu output as it is."
   }
+
+  validation {
+    condition     = try(var.mail.mta_sts_policy == null, true) || can(regex("^version: STSv1\nmode: (testing|enforce|none)\n(mx: [a-z0-9*.-]+\n)+max_age: [0-9]+\n$", var.mail.mta_sts_policy))
+    error_message = "mail.mta_sts_policy must be an MTA-STS policy (version, mode, mx and max_age lines) or null: pass modules/mail-dns's mailu output as it is."
+  }
 }
 
 variable "dkim_private_key" {
@@ -34,8 +39,8 @@ variable "dkim_private_key" {
   sensitive   = true
 
   validation {
-    condition     = startswith(var.dkim_private_key, "-----BEGIN ") && length(var.dkim_private_key) > 1000
-    error_message = "dkim_private_key must be the PEM key from modules/mail-dns (output dkim_private_key)."
+    condition     = can(regex("^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PRIVATE KEY-----\n?$", var.dkim_private_key)) && length(var.dkim_private_key) > 1000
+    error_message = "dkim_private_key must be the whole PKCS#8 PEM private key (BEGIN/END PRIVATE KEY) from modules/mail-dns (output dkim_private_key)."
   }
 }
 
@@ -67,7 +72,7 @@ variable "chart_mirror" {
   default     = null
 
   validation {
-    condition     = var.chart_mirror == null || can(regex("^(oci://[^\\s]+[^/]|/[^\\s]*[^/])$", coalesce(var.chart_mirror, "-")))
+    condition     = var.chart_mirror == null || can(regex("^(oci://[^\\s]+[^\\s/]|/[^\\s]*[^\\s/])$", coalesce(var.chart_mirror, "-")))
     error_message = "chart_mirror must be an absolute folder path or an oci://host/path reference, without a trailing slash."
   }
 }
@@ -173,7 +178,7 @@ variable "postgres_host" {
   default     = "postgres.data.svc.cluster.local"
 
   validation {
-    condition     = can(regex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", var.postgres_host))
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", var.postgres_host))
     error_message = "postgres_host must be a host name such as postgres.data.svc.cluster.local."
   }
 }
@@ -280,8 +285,8 @@ variable "backup_endpoint" {
   default     = null
 
   validation {
-    condition     = var.backup_endpoint == null || can(regex("^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/?$", coalesce(var.backup_endpoint, "-"))) || can(regex("^http://(localhost|127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}|\\[::1\\])(:[0-9]{1,5})?/?$", coalesce(var.backup_endpoint, "-")))
-    error_message = "backup_endpoint must be an https:// URL with no path; plain http:// only for a loopback test endpoint."
+    condition     = var.backup_endpoint == null || ((can(regex("^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/?$", coalesce(var.backup_endpoint, "-"))) || can(regex("^http://(localhost|127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}|\\[::1\\])(:[0-9]{1,5})?/?$", coalesce(var.backup_endpoint, "-")))) && try(tonumber(regex(":([0-9]+)/?$", coalesce(var.backup_endpoint, "-"))[0]) >= 1 && tonumber(regex(":([0-9]+)/?$", coalesce(var.backup_endpoint, "-"))[0]) <= 65535, true))
+    error_message = "backup_endpoint must be an https:// URL with no path and a port (if any) from 1 to 65535; plain http:// only for a loopback test endpoint."
   }
 }
 

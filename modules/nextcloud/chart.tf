@@ -10,7 +10,7 @@ data "kubernetes_resources" "running" {
 }
 
 locals {
-  running_images = flatten([for deployment in try(data.kubernetes_resources.running.objects, []) : [
+  running_images = flatten([for deployment in coalesce(try(data.kubernetes_resources.running.objects, null), []) : [
     for container in try(deployment.spec.template.spec.containers, []) : container.image if try(container.name, "") == "nextcloud"
   ]])
   running_version = length(local.running_images) == 0 ? var.upgrade_from_version : try(regex(":([0-9]+\\.[0-9]+\\.[0-9]+)", local.running_images[0])[0], "unknown")

@@ -3,8 +3,8 @@ variable "root_domain" {
   type        = string
 
   validation {
-    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain))
-    error_message = "root_domain must be a lower-case DNS name such as example.org: no scheme, no trailing dot, no wildcard."
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain)) && length(var.root_domain) <= 253
+    error_message = "root_domain must be a lower-case DNS name of at most 253 characters such as example.org: no scheme, no trailing dot, no wildcard."
   }
 }
 
@@ -47,7 +47,7 @@ variable "chart_mirror" {
   default     = null
 
   validation {
-    condition     = var.chart_mirror == null || can(regex("^(oci://[^\\s]+[^/]|/[^\\s]*[^/])$", coalesce(var.chart_mirror, "-")))
+    condition     = var.chart_mirror == null || can(regex("^(oci://[^\\s]+[^\\s/]|/[^\\s]*[^\\s/])$", coalesce(var.chart_mirror, "-")))
     error_message = "chart_mirror must be an absolute folder path or an oci://host/path reference, without a trailing slash."
   }
 }
@@ -91,7 +91,7 @@ variable "valkey_host" {
   default     = "valkey.data.svc.cluster.local"
 
   validation {
-    condition     = can(regex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", var.valkey_host))
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$", var.valkey_host))
     error_message = "valkey_host must be a host name such as valkey.data.svc.cluster.local."
   }
 }
@@ -108,8 +108,8 @@ variable "trusted_proxy_cidrs" {
   default     = ["10.244.0.0/16"]
 
   validation {
-    condition     = length(var.trusted_proxy_cidrs) > 0 && alltrue([for cidr in var.trusted_proxy_cidrs : can(cidrhost(cidr, 0)) && !contains(["0.0.0.0/0", "::/0"], cidr)])
-    error_message = "trusted_proxy_cidrs must list at least one CIDR, e.g. 10.244.0.0/16, and never 0.0.0.0/0 or ::/0 (anyone could then forge their address)."
+    condition     = length(var.trusted_proxy_cidrs) > 0 && alltrue([for cidr in var.trusted_proxy_cidrs : can(cidrhost(cidr, 0)) && try(tonumber(split("/", cidr)[1]) >= 8, false)])
+    error_message = "trusted_proxy_cidrs must list at least one CIDR no wider than /8, e.g. 10.244.0.0/16: never 0.0.0.0/0, ::/0 or halves of them (anyone could then forge their address)."
   }
 }
 

@@ -3,8 +3,8 @@ variable "root_domain" {
   type        = string
 
   validation {
-    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain))
-    error_message = "root_domain must be a lower-case DNS name such as example.org: no scheme, no trailing dot, no wildcard."
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain)) && length(var.root_domain) <= 253
+    error_message = "root_domain must be a lower-case DNS name of at most 253 characters such as example.org: no scheme, no trailing dot, no wildcard."
   }
 }
 
@@ -151,8 +151,8 @@ variable "media_endpoint" {
   default     = null
 
   validation {
-    condition     = var.media_endpoint == null || can(regex("^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/?$", var.media_endpoint))
-    error_message = "media_endpoint must be an https:// URL with no path, e.g. https://fra1.digitaloceanspaces.com."
+    condition     = var.media_endpoint == null || (can(regex("^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/?$", var.media_endpoint)) && try(tonumber(regex(":([0-9]+)/?$", coalesce(var.media_endpoint, "-"))[0]) >= 1 && tonumber(regex(":([0-9]+)/?$", coalesce(var.media_endpoint, "-"))[0]) <= 65535, true))
+    error_message = "media_endpoint must be an https:// URL with no path and a port (if any) from 1 to 65535, e.g. https://fra1.digitaloceanspaces.com."
   }
 }
 
