@@ -128,3 +128,33 @@ export async function buildKubernetesComponent(ctx: BuildContext, version: strin
   ].join(" ");
   await buildWrapper(ctx, goMod, undefined, pkg, out, versionFlags);
 }
+
+/**
+ * CoreDNS with only the plugins the node's Corefile uses: a main package importing them, with
+ * the directive order taken from the release itself (CoreDNS's documented way to choose plugins
+ * at compile time). The full plugin set pulls in every cloud SDK and takes minutes to build.
+ */
+export async function buildCoreDns(ctx: BuildContext, version: string, plugins: string[], out: string) {
+  const downloaded = await downloadModule(ctx, "github.com/coredns/coredns", `v${version}`);
+  const generated = await readFile(join(downloaded.Dir, "core/dnsserver/zdirectives.go"), "utf8");
+  const order = [...generated.matchAll(/^\s*"([a-z0-9_]+)",$/gm)].map((match) => match[1]!);
+  const unknown = plugins.filter((plugin) => !order.includes(plugin));
+  if (unknown.length > 0) throw new PlatformError(`${ctx.tool} ${version}: no plugin ${unknown.join(", ")} in this release`, "Fix tools.coredns.plugins in versions.json.");
+  const chosen = order.filter((plugin) => plugins.includes(plugin));
+  const goMod = `module platform.local/coredns\n\ngo 1.26\n\nrequire github.com/coredns/coredns v${version}\n`;
+  const mainGo = [
+    "package main",
+    "",
+    "import (",
+    '\t"github.com/coredns/coredns/core/dnsserver"',
+    '\t"github.com/coredns/coredns/coremain"',
+    ...chosen.map((plugin) => `\t_ "github.com/coredns/coredns/plugin/${plugin}"`),
+    ")",
+    "",
+    `func init() { dnsserver.Directives = []string{${chosen.map((plugin) => JSON.stringify(plugin)).join(", ")}} }`,
+    "",
+    "func main() { coremain.Run() }",
+    "",
+  ].join("\n");
+  await buildWrapper(ctx, goMod, mainGo, ".", out, `-X github.com/coredns/coredns/coremain.GitCommit=v${version}`);
+}

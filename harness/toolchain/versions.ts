@@ -10,14 +10,22 @@ const toolSchema = z.object({
   module: z.string(),
   /**
    * module-copy: the module has `replace` directives, so it is built inside a copy of itself.
-   * go-install: an ordinary module. etcd-wrapper / kubernetes-wrapper: built through a small
-   * generated module that supplies what the upstream go.mod leaves to its own repository.
+   * go-install: an ordinary module. etcd-wrapper / kubernetes-wrapper / coredns-wrapper: built
+   * through a small generated module that supplies what the upstream go.mod leaves to its own
+   * repository (or, for CoreDNS, chooses the plugins).
    */
-  recipe: z.enum(["module-copy", "go-install", "etcd-wrapper", "kubernetes-wrapper"]),
+  recipe: z.enum(["module-copy", "go-install", "etcd-wrapper", "kubernetes-wrapper", "coredns-wrapper"]),
   package: z.string().optional(),
+  /** coredns-wrapper: the plugins compiled in (the Corefile may use only these). */
+  plugins: z.array(z.string()).optional(),
   ldflags: z.string().optional(),
-  /** Built only on demand: k3d needs a Docker engine, conftest serves only `make bench`. */
-  onlyWhen: z.enum(["docker", "bench"]).optional(),
+  /**
+   * Built only on demand: k3d needs a Docker engine, conftest serves only `make bench`, and the
+   * node kind's components only machines that can run a node (root, namespaces, cgroups).
+   */
+  onlyWhen: z.enum(["docker", "bench", "node"]).optional(),
+  /** Why this pin is what it is, for people. */
+  note: z.string().optional(),
   /** Arguments that make the binary print its version, to accept a copy already on PATH. */
   versionCommand: z.array(z.string()).min(1),
 });
@@ -62,6 +70,12 @@ const withoutComment = <T extends z.ZodTypeAny>(schema: T) =>
     return rest;
   }, schema);
 
+/** Debian packages pinned by version prefix, kept in the platform cache rather than installed. */
+const debianSetSchema = z.object({
+  suite: z.string(),
+  packages: z.record(z.string(), z.string()),
+});
+
 export const versionsSchema = z.object({
   go: z.object({ minimum: semver }),
   tools: z.record(z.string(), toolSchema),
@@ -78,12 +92,17 @@ export const versionsSchema = z.object({
     /** The shells and tools the images have besides the servers, at whatever version the suite holds. */
     base: z.array(z.string()),
   }),
+  /** The node kind's container runtime, CNI plugins and packet filter tools. */
+  node: debianSetSchema,
+  /** What the node's stand-in images are built from (harness/images/standins.ts). */
+  standins: debianSetSchema,
 });
 
 export type Versions = z.infer<typeof versionsSchema>;
 export type ToolSpec = z.infer<typeof toolSchema>;
 export type ProviderSpec = z.infer<typeof providerSchema>;
 export type ChartPin = z.infer<typeof chartSchema>;
+export type DebianSet = z.infer<typeof debianSetSchema>;
 export type ToolName = keyof Versions["tools"] & string;
 
 export function loadVersions(path = join(repoRoot, "versions.json")): Versions {
