@@ -21,6 +21,64 @@ async function newKeys(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
 }
 
+export interface CertificateRequest {
+  subject: string;
+  usage: "server" | "client" | "both";
+  ips?: string[];
+  dnsNames?: string[];
+}
+
+/** A day-long CA that issues ECDSA certificates (fast to generate), one per component. */
+export interface CertificateAuthority {
+  ca: Pem;
+  issue(request: CertificateRequest): Promise<Pem>;
+}
+
+export async function createCa(name: string): Promise<CertificateAuthority> {
+  const caKeys = await newKeys();
+  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: "01",
+    name: `CN=${name}`,
+    ...validity,
+    keys: caKeys,
+    signingAlgorithm: algorithm,
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+  });
+  let serial = 1;
+  const usages = { server: [x509.ExtendedKeyUsage.serverAuth], client: [x509.ExtendedKeyUsage.clientAuth], both: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] };
+  const issue = async (request: CertificateRequest): Promise<Pem> => {
+    const keys = await newKeys();
+    const names = [...(request.ips ?? []).map((value) => ({ type: "ip" as const, value })), ...(request.dnsNames ?? []).map((value) => ({ type: "dns" as const, value }))];
+    serial += 1;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial.toString(16).padStart(2, "0"),
+      subject: request.subject,
+      issuer: caCert.subject,
+      ...validity,
+      signingAlgorithm: algorithm,
+      publicKey: keys.publicKey,
+      signingKey: caKeys.privateKey,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension(usages[request.usage]),
+        ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
+      ],
+    });
+    return { cert: cert.toString("pem"), key: await pemKey(keys) };
+  };
+  return { ca: { cert: caCert.toString("pem"), key: await pemKey(caKeys) }, issue };
+}
+
+/** The key pair that signs and verifies service account tokens. */
+export function serviceAccountKeys(): { publicKey: string; privateKey: string } {
+  return generateKeyPairSync("ec", {
+    namedCurve: "P-256",
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+}
+
 export interface ControlPlanePki {
   ca: Pem;
   apiserver: Pem;
@@ -30,54 +88,14 @@ export interface ControlPlanePki {
 
 /**
  * A throwaway PKI for one local control plane: a day-long CA, the API server's serving
- * certificate for loopback, and an admin client in system:masters. ECDSA keeps it fast.
+ * certificate for loopback, and an admin client in system:masters.
  */
 export async function createPki(): Promise<ControlPlanePki> {
-  const caKeys = await newKeys();
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "01",
-    name: "CN=platform-local-ca",
-    ...validity,
-    keys: caKeys,
-    signingAlgorithm: algorithm,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
-  });
-
-  const issue = async (serialNumber: string, subject: string, usage: string, san?: x509.SubjectAlternativeNameExtension): Promise<Pem> => {
-    const keys = await newKeys();
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber,
-      subject,
-      issuer: caCert.subject,
-      ...validity,
-      signingAlgorithm: algorithm,
-      publicKey: keys.publicKey,
-      signingKey: caKeys.privateKey,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-        new x509.ExtendedKeyUsageExtension([usage]),
-        ...(san ? [san] : []),
-      ],
-    });
-    return { cert: cert.toString("pem"), key: await pemKey(keys) };
-  };
-
-  const serving = new x509.SubjectAlternativeNameExtension([
-    { type: "ip", value: "127.0.0.1" },
-    { type: "dns", value: "localhost" },
-    { type: "dns", value: "kubernetes.default.svc" },
-  ]);
-  const serviceAccount = generateKeyPairSync("ec", {
-    namedCurve: "P-256",
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  });
-
+  const authority = await createCa("platform-local-ca");
   return {
-    ca: { cert: caCert.toString("pem"), key: await pemKey(caKeys) },
-    apiserver: await issue("02", "CN=kube-apiserver", x509.ExtendedKeyUsage.serverAuth, serving),
-    admin: await issue("03", "CN=platform-admin, O=system:masters", x509.ExtendedKeyUsage.clientAuth),
-    serviceAccount: { publicKey: serviceAccount.publicKey, privateKey: serviceAccount.privateKey },
+    ca: authority.ca,
+    apiserver: await authority.issue({ subject: "CN=kube-apiserver", usage: "server", ips: ["127.0.0.1"], dnsNames: ["localhost", "kubernetes.default.svc"] }),
+    admin: await authority.issue({ subject: "CN=platform-admin, O=system:masters", usage: "client" }),
+    serviceAccount: serviceAccountKeys(),
   };
 }

@@ -10,7 +10,7 @@ import { repoRoot } from "../../harness/paths.ts";
  */
 const layers: Array<{ name: string; paths: string[] }> = [
   { name: "ground", paths: ["plan.ts", "hcl.ts", "errors.ts", "paths.ts", "progress.ts"] },
-  { name: "policy and toolchain", paths: ["policy/", "toolchain/", "processes.ts", "confirm.ts"] },
+  { name: "policy, toolchain, host, images", paths: ["policy/", "toolchain/", "host/", "images/", "processes.ts", "confirm.ts"] },
   { name: "cluster, tofu, report, services", paths: ["cluster/", "tofu.ts", "report/", "services/"] },
   { name: "migration", paths: ["migrate/"] },
   { name: "state", paths: ["state.ts"] },
