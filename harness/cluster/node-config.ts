@@ -237,6 +237,8 @@ export function coreDnsObjects(image: string): Array<{ path: string; body: Recor
             spec: {
               serviceAccountName: "coredns",
               dnsPolicy: "Default",
+              // Scheduled as soon as kubelet registers the node, while it turns Ready.
+              tolerations: [{ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoSchedule" }],
               priorityClassName: "system-cluster-critical",
               // Port 53 as a non-root user, without file capabilities in the image.
               securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "53" }], seccompProfile: { type: "RuntimeDefault" } },

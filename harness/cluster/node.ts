@@ -51,7 +51,8 @@ export interface NodeOptions {
 export async function nodeToolchain(versions: Versions = loadVersions()) {
   const binaries = Object.fromEntries(await Promise.all(components.map(async (name) => [name, await ensureTool(name, versions)] as const))) as Record<NodeComponent, string>;
   const runtime = await ensureNodeRuntime(versions);
-  const images = { pause: await ensureStandin("pause", versions), coredns: await ensureStandin("coredns", versions), busybox: await ensureStandin("busybox", versions) };
+  const [pause, coredns, busybox] = await Promise.all(["pause", "coredns", "busybox"].map((id) => ensureStandin(id, versions)));
+  const images = { pause: pause!, coredns: coredns!, busybox: busybox! };
   return { binaries, runtime, images };
 }
 
@@ -191,7 +192,20 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
       for (const name of names) await ctr(["images", "tag", "--force", standin.name, name]);
     };
     await importImage(images.pause);
+    mark("runtime");
     const otherImages = Promise.all([importImage(images.coredns), importImage(images.busybox)]);
+    // These wait for the API server by themselves: started now, they are up when it is. The
+    // controller manager gives up after 10 s without it, so it starts once the API answers.
+    const kubelet = start("kubelet", binaries.kubelet, [
+      `--config=${file("kubelet.yaml")}`,
+      `--kubeconfig=${file("kubelet.kubeconfig")}`,
+      `--root-dir=${file("kubelet")}`,
+      `--hostname-override=${nodeName}`,
+      `--node-ip=${nodeNetwork.nodeIp}`,
+      "--v=1",
+    ]);
+    start("kube-proxy", binaries["kube-proxy"], [`--config=${file("kube-proxy.yaml")}`, "--v=1"]);
+    start("kube-scheduler", binaries["kube-scheduler"], [`--kubeconfig=${file("admin.kubeconfig")}`, "--leader-elect=false", "--secure-port=0"]);
     await waitFor(apiserver, async () => (await kubeGet(cluster, "/readyz").catch(() => ({ status: 0 }))).status === 200, 90_000);
     mark("control-plane");
     if (options.failAfter === "control-plane") throw new PlatformError("failing on purpose after the control plane (test)", "None: a test asked for it.");
@@ -209,16 +223,6 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
       "--use-service-account-credentials=false",
       "--controllers=*,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller",
     ]);
-    start("kube-scheduler", binaries["kube-scheduler"], [`--kubeconfig=${file("admin.kubeconfig")}`, "--leader-elect=false", "--secure-port=0"]);
-    const kubelet = start("kubelet", binaries.kubelet, [
-      `--config=${file("kubelet.yaml")}`,
-      `--kubeconfig=${file("kubelet.kubeconfig")}`,
-      `--root-dir=${file("kubelet")}`,
-      `--hostname-override=${nodeName}`,
-      `--node-ip=${nodeNetwork.nodeIp}`,
-      "--v=1",
-    ]);
-    start("kube-proxy", binaries["kube-proxy"], [`--config=${file("kube-proxy.yaml")}`, "--v=1"]);
     for (const object of coreDnsObjects(images.coredns.name)) {
       const created = await kubeRequest(cluster, "POST", object.path, object.body);
       if (created.status !== 201) throw new PlatformError(`the node could not create ${object.body.kind as string} ${(object.body.metadata as { name: string }).name}: HTTP ${created.status}`, nodeFix);
@@ -227,6 +231,7 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
 
     // kube-router finds its node by name: it starts once kubelet has registered it.
     await waitFor(kubelet, async () => nodeRegistered(cluster, nodeName), 60_000, "the node's registration");
+    mark("node-registered");
     const router = start("kube-router", binaries["kube-router"], [
       `--kubeconfig=${file("admin.kubeconfig")}`,
       `--hostname-override=${nodeName}`,
@@ -246,7 +251,8 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
     if (changed.length > 0) {
       throw new PlatformError(`the node changed host kernel settings (${changed.map((c) => `${c.name} ${c.before} -> ${c.now}`).join(", ")}); they are restored now`, "This is a bug in the node's isolation (harness/host/namespace.ts): report it.");
     }
-    await waitFor(kubelet, async () => (await kubeGet<{ status?: { readyReplicas?: number } }>(cluster, "/apis/apps/v1/namespaces/kube-system/deployments/coredns")).body.status?.readyReplicas === 1, 60_000, "CoreDNS");
+    await waitFor(kubelet, async () => podsReady(cluster, "kube-system", "k8s-app=kube-dns"), 60_000, "CoreDNS");
+    mark("dns-ready");
     await waitFor(processes.find((p) => p.name === "kube-proxy")!, async () => (await ns.run("iptables", ["-t", "nat", "-S", "KUBE-SERVICES"], { reject: false })).stdout.includes("kube-system/kube-dns:dns "), 30_000, "kube-proxy's rules for kube-dns");
     await waitFor(router, async () => (await ns.run("iptables", ["-S", "KUBE-ROUTER-FORWARD"], { reject: false })).exitCode === 0, 30_000, "kube-router's policy chains");
     mark("up");
@@ -300,6 +306,12 @@ async function keepLogs(dir: string, into: string): Promise<void> {
   await mkdir(into, { recursive: true });
   for (const name of (await readdir(dir)).filter((file) => file.endsWith(".log") || file.endsWith(".toml") || file.endsWith(".yaml"))) await copyFile(join(dir, name), join(into, name));
   detail(`the node's logs are in ${into}`);
+}
+
+async function podsReady(cluster: Pick<Cluster, "kubeconfig" | "context">, namespace: string, selector: string): Promise<boolean> {
+  type PodList = { items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }> };
+  const pods = await kubeGet<PodList>(cluster, `/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`);
+  return pods.status === 200 && pods.body.items.length > 0 && pods.body.items.every((pod) => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
 }
 
 async function nodeRegistered(cluster: Pick<Cluster, "kubeconfig" | "context">, nodeName: string): Promise<boolean> {

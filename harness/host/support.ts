@@ -14,7 +14,7 @@ function hasCapability(bit: number): boolean {
 }
 
 async function onPath(command: string): Promise<boolean> {
-  return (await execa("sh", ["-c", `command -v ${command}`], { reject: false })).exitCode === 0;
+  return (await execa("sh", ["-c", 'command -v "$1"', "sh", command], { reject: false })).exitCode === 0;
 }
 
 /** Kernel options, where the kernel publishes its configuration; undefined when it does not. */
@@ -32,23 +32,32 @@ const requiredKernelOptions = ["CONFIG_NET_NS", "CONFIG_PID_NS", "CONFIG_VETH", 
  * hierarchies, kernel options, and one probe inside throwaway namespaces (a bridge and a veth
  * pair that vanish with them).
  */
-export async function nodeSupport(): Promise<NodeSupport> {
+export function nodeSupport(): Promise<NodeSupport> {
+  // The machine does not change during a run: probed once per process.
+  checked ??= probe();
+  return checked;
+}
+
+let checked: Promise<NodeSupport> | undefined;
+
+async function probe(): Promise<NodeSupport> {
   const no = (reason: string): NodeSupport => ({ ok: false, reason });
   if (process.platform !== "linux") return no(`the node kind runs on Linux only (this is ${process.platform})`);
   if (process.getuid?.() !== 0) return no(`the node kind needs root to create namespaces and cgroups (this run is uid ${process.getuid?.()})`);
   if (!hasCapability(CAP_SYS_ADMIN) || !hasCapability(CAP_NET_ADMIN)) return no("the node kind needs CAP_SYS_ADMIN and CAP_NET_ADMIN (this root is confined, e.g. an unprivileged container)");
-  for (const command of ["unshare", "nsenter", "ip", "tar", "ldconfig"]) {
-    if (!(await onPath(command))) return no(`the node kind needs \`${command}\` (util-linux, iproute2, tar, libc-bin), which is not on PATH`);
-  }
-  if (!(await onPath("apt-get")) || !(await onPath("dpkg-deb"))) return no("the node kind takes containerd, runc and the CNI plugins from Debian's packages: it needs apt-get and dpkg-deb (a Debian or Ubuntu host)");
+  const commands = ["unshare", "nsenter", "ip", "tar", "ldconfig", "apt-get", "dpkg-deb"];
+  const found = await Promise.all(commands.map(onPath));
+  const missing = commands.filter((_, index) => !found[index]);
+  if (missing.includes("apt-get") || missing.includes("dpkg-deb")) return no("the node kind takes containerd, runc and the CNI plugins from Debian's packages: it needs apt-get and dpkg-deb (a Debian or Ubuntu host)");
+  if (missing.length > 0) return no(`the node kind needs ${missing.map((command) => `\`${command}\``).join(", ")} (util-linux, iproute2, tar, libc-bin), not on PATH`);
   const mounts = cgroupMounts();
   const v1 = ["cpu", "memory", "pids"].every((controller) => mounts.some((mount) => mount.split("/").pop()!.split(",").includes(controller)));
   const v2 = mounts.includes("/sys/fs/cgroup") && existsSync("/sys/fs/cgroup/cgroup.controllers");
   if (!v1 && !v2) return no("the node kind needs cgroup hierarchies for cpu, memory and pids (none are mounted under /sys/fs/cgroup)");
   if (!readFileSync("/proc/filesystems", "utf8").includes("\toverlay\n")) return no("the kernel has no overlay filesystem, which containerd's snapshotter needs");
   const config = await kernelConfig();
-  const missing = config === undefined ? [] : requiredKernelOptions.filter((option) => !new RegExp(`^${option}=[ym]$`, "m").test(config));
-  if (missing.length > 0) return no(`the kernel lacks ${missing.join(", ")}, which the node's network needs`);
+  const lacking = config === undefined ? [] : requiredKernelOptions.filter((option) => !new RegExp(`^${option}=[ym]$`, "m").test(config));
+  if (lacking.length > 0) return no(`the kernel lacks ${lacking.join(", ")}, which the node's network needs`);
   const probe = await execa("unshare", ["--net", "--mount", "--pid", "--fork", "--mount-proc", "sh", "-c", "ip link add doks-probe type bridge && ip link add doks-probe0 type veth peer name doks-probe1 && test -e /proc/sys/net/bridge/bridge-nf-call-iptables"], { reject: false, all: true, timeout: 20_000 });
   if (probe.exitCode !== 0) return no(`network namespaces, bridges, veth pairs or br_netfilter do not work here: ${String(probe.all ?? "").trim().split("\n").pop() || `exit ${probe.exitCode}`}`);
   return { ok: true };
