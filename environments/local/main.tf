@@ -93,7 +93,7 @@ module "data" {
   valkey_consumer_namespaces = [module.n8n_namespace.name]
 
   backup_bucket     = "platform-local-backups"
-  backup_endpoint   = "https://fra1.digitaloceanspaces.com"
-  backup_access_key = random_password.backup_access_key.result
-  backup_secret_key = random_password.backup_secret_key.result
+  backup_endpoint   = var.backup_endpoint
+  backup_access_key = coalesce(var.backup_access_key, random_password.backup_access_key.result)
+  backup_secret_key = coalesce(var.backup_secret_key, random_password.backup_secret_key.result)
 }

@@ -267,3 +267,61 @@ export function coreDnsObjects(image: string): Array<{ path: string; body: Recor
     },
   ];
 }
+
+/** The class names DigitalOcean's CSI driver installs, so modules' claims bind unchanged. */
+export const doStorageClasses = [
+  { name: "do-block-storage", reclaimPolicy: "Delete", default: true },
+  { name: "do-block-storage-retain", reclaimPolicy: "Retain", default: false },
+  { name: "do-block-storage-xfs", reclaimPolicy: "Delete", default: false },
+  { name: "do-block-storage-xfs-retain", reclaimPolicy: "Retain", default: false },
+] as const;
+
+export const localPathProvisioner = { name: "rancher.io/local-path", namespace: "local-path-storage", configMap: "local-path-config", serviceAccount: "local-path-provisioner" } as const;
+
+/**
+ * Storage for the node: local-path-provisioner makes a folder of the node's own per claim and
+ * a `local` volume on it (kubelet applies fsGroup to those, as it does to block volumes), under
+ * the DigitalOcean class names. The folders go with the node's folder.
+ */
+export function storageObjects(volumesDir: string, helperImage: string): Array<{ path: string; body: Record<string, unknown> }> {
+  const { namespace } = localPathProvisioner;
+  const helperPod = stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "helper-pod" },
+    spec: { containers: [{ name: "helper-pod", image: helperImage, imagePullPolicy: "Never" }] },
+  });
+  return [
+    { path: "/api/v1/namespaces", body: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } } },
+    { path: `/api/v1/namespaces/${namespace}/serviceaccounts`, body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: localPathProvisioner.serviceAccount, namespace } } },
+    {
+      path: `/api/v1/namespaces/${namespace}/configmaps`,
+      body: {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: localPathProvisioner.configMap, namespace },
+        data: {
+          "config.json": JSON.stringify({ nodePathMap: [{ node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [volumesDir] }] }),
+          // World-writable like a fresh block volume's root after fsGroup: the databases run as 999.
+          setup: 'set -eu\nmkdir -m 0777 -p "$VOL_DIR"\n',
+          teardown: 'set -eu\nrm -rf "$VOL_DIR"\n',
+          "helperPod.yaml": helperPod,
+        },
+      },
+    },
+    ...doStorageClasses.map((storageClass) => ({
+      path: "/apis/storage.k8s.io/v1/storageclasses",
+      body: {
+        apiVersion: "storage.k8s.io/v1",
+        kind: "StorageClass",
+        metadata: {
+          name: storageClass.name,
+          annotations: { defaultVolumeType: "local", ...(storageClass.default ? { "storageclass.kubernetes.io/is-default-class": "true" } : {}) },
+        },
+        provisioner: localPathProvisioner.name,
+        reclaimPolicy: storageClass.reclaimPolicy,
+        volumeBindingMode: "WaitForFirstConsumer",
+      },
+    })),
+  ];
+}

@@ -17,9 +17,9 @@ import { ensureTool } from "../toolchain/index.ts";
 import { ensureNodeRuntime } from "../toolchain/node-runtime.ts";
 import { loadVersions, type Versions } from "../toolchain/versions.ts";
 import { kubeGet, kubeRequest } from "./api.ts";
-import { createCa, serviceAccountKeys } from "./certs.ts";
+import { createCa, serviceAccountKeys } from "../pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
-import { coreDnsObjects, nodeNetwork, renderCniConfig, renderContainerdConfig, renderKubeletConfig, renderKubeProxyConfig, type NodePaths } from "./node-config.ts";
+import { coreDnsObjects, localPathProvisioner, nodeNetwork, storageObjects, renderCniConfig, renderContainerdConfig, renderKubeletConfig, renderKubeProxyConfig, type NodePaths } from "./node-config.ts";
 import type { Cluster } from "./types.ts";
 
 /** A single real node: pods are scheduled, pulled from the seeded images, run and networked. */
@@ -28,6 +28,12 @@ export interface NodeCluster extends Cluster {
   nodeName: string;
   /** Runs a command inside the node's namespaces (iptables, ip, ctr, ...). */
   exec(binary: string, args: string[]): Promise<{ stdout: string; exitCode?: number }>;
+  /** Starts a long-running process inside the node (a test server), stopped with the node. */
+  run(name: string, binary: string, args: string[], env?: Record<string, string>): void;
+  /** A port on the host's 127.0.0.1 relayed to `port` inside the node. */
+  forward(port: number): Promise<number>;
+  /** The node's own folder: state, logs, volumes; removed on stop. */
+  dir: string;
   /** Imports a stand-in image into the node's image store under its own name and any others given. */
   importImage(standin: Standin, names?: string[]): Promise<void>;
   /** The node's own images (sandbox, DNS, toolbox), already imported. */
@@ -36,8 +42,8 @@ export interface NodeCluster extends Cluster {
   timings: Record<string, number>;
 }
 
-type NodeComponent = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kubelet" | "kube-proxy" | "kube-router";
-const components: NodeComponent[] = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kube-router"];
+type NodeComponent = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kubelet" | "kube-proxy" | "kube-router" | "local-path-provisioner";
+const components: NodeComponent[] = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kube-router", "local-path-provisioner"];
 
 const nodeFix = "See the component's log lines above; the node's checks are in harness/host/support.ts. Use PLATFORM_CLUSTER=local for a cluster without a node.";
 
@@ -101,11 +107,11 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
   ledger.record({ dir });
   const processes: Supervised[] = [];
   let namespaces: NodeNamespaces | undefined;
-  let forward: Forward | undefined;
+  const forwards: Forward[] = [];
   const forgetExit = onExitSync(() => ledger.undo());
 
   const stop = async () => {
-    await forward?.close();
+    for (const forward of forwards) await forward.close();
     await namespaces?.close();
     await stopAll(processes);
     forgetExit();
@@ -122,6 +128,7 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
     await writeFile(file("admin.kubeconfig"), kubeconfigFor(nodeName, inside, admin.cert, admin.key), { mode: 0o600 });
     await writeFile(file("kubelet.kubeconfig"), kubeconfigFor(nodeName, inside, await readFile(join(paths.pki, "kubelet-client.crt"), "utf8"), await readFile(join(paths.pki, "kubelet-client.key"), "utf8")), { mode: 0o600 });
     await mkdir(file("cni/net.d"), { recursive: true });
+    await mkdir(file("volumes"), { recursive: true });
     await writeFile(file("cni/net.d/10-doks-node.conflist"), renderCniConfig(paths));
     await writeFile(file("containerd.toml"), renderContainerdConfig(paths, images.pause.name));
     await writeFile(file("kubelet.yaml"), renderKubeletConfig(paths, cgroupRoot));
@@ -178,8 +185,12 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
       "--enable-priority-and-fairness=false",
       "--profiling=false",
     ]);
-    forward = await forwardIntoNode(ns, dir, nodeNetwork.apiPort, processes);
-    const server = `https://127.0.0.1:${forward.port}`;
+    const forward = async (port: number) => {
+      const relay = await forwardIntoNode(ns, dir, port, processes);
+      forwards.push(relay);
+      return relay.port;
+    };
+    const server = `https://127.0.0.1:${await forward(nodeNetwork.apiPort)}`;
     const kubeconfig = file("kubeconfig");
     await writeFile(kubeconfig, kubeconfigFor(nodeName, server, admin.cert, admin.key), { mode: 0o600 });
     const cluster = { kubeconfig, context: nodeName };
@@ -223,10 +234,19 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
       "--use-service-account-credentials=false",
       "--controllers=*,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller",
     ]);
-    for (const object of coreDnsObjects(images.coredns.name)) {
+    for (const object of [...coreDnsObjects(images.coredns.name), ...storageObjects(file("volumes"), images.busybox.name)]) {
       const created = await kubeRequest(cluster, "POST", object.path, object.body);
       if (created.status !== 201) throw new PlatformError(`the node could not create ${object.body.kind as string} ${(object.body.metadata as { name: string }).name}: HTTP ${created.status}`, nodeFix);
     }
+    start("local-path-provisioner", binaries["local-path-provisioner"], [
+      "start",
+      `--kubeconfig=${file("admin.kubeconfig")}`,
+      `--namespace=${localPathProvisioner.namespace}`,
+      `--configmap-name=${localPathProvisioner.configMap}`,
+      `--service-account-name=${localPathProvisioner.serviceAccount}`,
+      `--provisioner-name=${localPathProvisioner.name}`,
+      `--helper-image=${images.busybox.name}`,
+    ]);
     await otherImages;
 
     // kube-router finds its node by name: it starts once kubelet has registered it.
@@ -267,6 +287,11 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
       images,
       timings,
       exec: (binary, args) => ns.run(binary, args),
+      run: (name, binary, args, env = {}) => {
+        processes.push(ns.supervise(name, binary, args, file(`${name}.log`), { env: { ...runtime.env, TMPDIR: file("tmp"), ...env } }));
+      },
+      forward,
+      dir,
       importImage,
       stop,
     };

@@ -93,13 +93,13 @@ export async function busyboxRoot(set: DebianSet, rootfs: string, scratch: strin
   return packages;
 }
 
-/** What ca-certificates' postinst (update-ca-certificates) would write: the Mozilla bundle. */
-export async function caBundle(set: DebianSet, rootfs: string, scratch: string): Promise<DebPackage[]> {
+/** What ca-certificates' postinst (update-ca-certificates) would write: the Mozilla bundle, plus any extra CA given. */
+export async function caBundle(set: DebianSet, rootfs: string, scratch: string, extra?: string): Promise<DebPackage[]> {
   const packages = await unpackOnly(set, ["ca-certificates"], scratch);
   const dir = join(scratch, "usr/share/ca-certificates/mozilla");
   const certs = await Promise.all(readdirSync(dir).filter((name) => name.endsWith(".crt")).sort().map((name) => readFile(join(dir, name), "utf8")));
   await mkdir(join(rootfs, "etc/ssl/certs"), { recursive: true });
-  await writeFile(join(rootfs, "etc/ssl/certs/ca-certificates.crt"), certs.map((pem) => pem.trimEnd()).join("\n") + "\n");
+  await writeFile(join(rootfs, "etc/ssl/certs/ca-certificates.crt"), [...certs, ...(extra ? [extra] : [])].map((pem) => pem.trimEnd()).join("\n") + "\n");
   return packages;
 }
 

@@ -9,6 +9,7 @@ import { ensureTool } from "../toolchain/index.ts";
 import { withCacheLock } from "../toolchain/lock.ts";
 import { loadVersions, type Versions } from "../toolchain/versions.ts";
 import { packImage, type RuntimeConfig } from "./oci.ts";
+import { objectStoreCa } from "./trust.ts";
 import { parseReference, type ImageReference } from "./reference.ts";
 import { addAccount, busyboxRoot, caBundle, debianRoot, exists, installFile, link, ownedDir } from "./rootfs.ts";
 
@@ -43,6 +44,8 @@ interface Recipe {
   pinned: (versions: Versions) => string;
   /** The recipe's own files under harness/images/files: a change rebuilds the stand-in. */
   files: string[];
+  /** Trusts the test object store's CA besides Mozilla's (see trust.ts). */
+  trustsObjectStore?: boolean;
   build: (rootfs: string, scratch: string, versions: Versions) => Promise<BuildResult>;
 }
 
@@ -147,11 +150,12 @@ const recipes: Recipe[] = [
     id: "rclone",
     repositories: ["docker.io/rclone/rclone"],
     match: 3,
-    description: "rclone built from Go modules at the pinned version on a busybox root (the official image is Alpine: busybox sh), with the Mozilla CA bundle",
+    description: "rclone built from Go modules at the pinned version on a busybox root (the official image is Alpine: busybox sh), with the Mozilla CA bundle plus the test object store's CA",
     pinned: (versions) => versions.tools.rclone!.version,
     files: [],
+    trustsObjectStore: true,
     build: async (rootfs, scratch, versions) => {
-      const packages = [...(await busyboxRoot(versions.standins, rootfs, join(scratch, "busybox"))), ...(await caBundle(versions.standins, rootfs, join(scratch, "ca")))];
+      const packages = [...(await busyboxRoot(versions.standins, rootfs, join(scratch, "busybox"))), ...(await caBundle(versions.standins, rootfs, join(scratch, "ca"), (await objectStoreCa()).ca.cert))];
       await installFile(rootfs, "usr/local/bin/rclone", await ensureTool("rclone", versions));
       await ownedDir(rootfs, "data", 0, 0o755);
       await ownedDir(rootfs, "config", 0, 0o755);
@@ -239,7 +243,8 @@ export async function ensureStandin(id: StandinId, versions: Versions = loadVers
   const source = recipe(id);
   const files = await Promise.all(source.files.map(async (path) => [path, await readFile(file(path), "utf8")]));
   // Every pin of the suite: the minbase set and busybox move with the suite's point releases.
-  const key = digestOf({ id, recipeRevision, pinned: source.pinned(versions), standins: versions.standins, tools: [versions.tools.rclone?.version, versions.tools.coredns?.version], files }).slice(0, 16);
+  const trust = source.trustsObjectStore ? (await objectStoreCa()).ca.cert : undefined;
+  const key = digestOf({ id, recipeRevision, pinned: source.pinned(versions), standins: versions.standins, tools: [versions.tools.rclone?.version, versions.tools.coredns?.version], files, trust }).slice(0, 16);
   const cache = join(cacheDir(), "standins");
   const metadataPath = join(cache, `${id}-${key}.json`);
   if (existsSync(metadataPath)) return JSON.parse(await readFile(metadataPath, "utf8")) as Standin;

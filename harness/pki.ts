@@ -1,6 +1,6 @@
 // @peculiar/x509 uses decorators through tsyringe, which needs this polyfill loaded first.
 import "reflect-metadata";
-import { generateKeyPairSync, KeyObject, webcrypto } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 
 x509.cryptoProvider.set(webcrypto as Crypto);
@@ -34,17 +34,29 @@ export interface CertificateAuthority {
   issue(request: CertificateRequest): Promise<Pem>;
 }
 
-export async function createCa(name: string): Promise<CertificateAuthority> {
+export async function createCa(name: string, days = 1): Promise<CertificateAuthority> {
   const caKeys = await newKeys();
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "01",
     name: `CN=${name}`,
-    ...validity,
+    notBefore: validity.notBefore,
+    notAfter: new Date(Date.now() + days * 24 * 3600_000),
     keys: caKeys,
     signingAlgorithm: algorithm,
     extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
   });
-  let serial = 1;
+  return authority(caCert, caKeys.privateKey, await pemKey(caKeys));
+}
+
+/** A CA kept in PEM files (cert and PKCS#8 key), issuing again. */
+export async function loadCa(pem: Pem): Promise<CertificateAuthority> {
+  const der = createPrivateKey(pem.key).export({ type: "pkcs8", format: "der" });
+  const privateKey = await webcrypto.subtle.importKey("pkcs8", der, algorithm, true, ["sign"]);
+  return authority(new x509.X509Certificate(pem.cert), privateKey as CryptoKey, pem.key);
+}
+
+function authority(caCert: x509.X509Certificate, caKey: CryptoKey, caKeyPem: string): CertificateAuthority {
+  let serial = Date.now();
   const usages = { server: [x509.ExtendedKeyUsage.serverAuth], client: [x509.ExtendedKeyUsage.clientAuth], both: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] };
   const issue = async (request: CertificateRequest): Promise<Pem> => {
     const keys = await newKeys();
@@ -57,7 +69,7 @@ export async function createCa(name: string): Promise<CertificateAuthority> {
       ...validity,
       signingAlgorithm: algorithm,
       publicKey: keys.publicKey,
-      signingKey: caKeys.privateKey,
+      signingKey: caKey,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
@@ -67,7 +79,7 @@ export async function createCa(name: string): Promise<CertificateAuthority> {
     });
     return { cert: cert.toString("pem"), key: await pemKey(keys) };
   };
-  return { ca: { cert: caCert.toString("pem"), key: await pemKey(caKeys) }, issue };
+  return { ca: { cert: caCert.toString("pem"), key: caKeyPem }, issue };
 }
 
 /** The key pair that signs and verifies service account tokens. */
