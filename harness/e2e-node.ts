@@ -8,6 +8,7 @@ import { kubeGet, kubeRequest } from "./cluster/api.ts";
 import { nodeNetwork } from "./cluster/node-config.ts";
 import { seedStandins, type SeededImage } from "./cluster/node-images.ts";
 import type { NodeCluster } from "./cluster/node.ts";
+import { create, runOnce } from "./cluster/pods.ts";
 import { environmentDir, openEnvironment, planAndCheck } from "./environment.ts";
 import { PlatformError } from "./errors.ts";
 import { objectStoreCa } from "./images/trust.ts";
@@ -27,7 +28,6 @@ export interface DataLayerRun {
   checks: Array<{ name: string; passed: boolean; detail: string }>;
 }
 
-type Target = Pick<NodeCluster, "kubeconfig" | "context">;
 type Job = { metadata: { name: string }; status?: { succeeded?: number; conditions?: Array<{ type: string; status: string; message?: string }> } };
 type CronJob = { metadata: { name: string; labels: Record<string, string> }; spec: { jobTemplate: { metadata?: { labels?: Record<string, string> }; spec: Record<string, unknown> } } };
 
@@ -36,11 +36,6 @@ const bucket = "platform-local-backups";
 /** The object store, as pods reach it: a Service in front of a server on the node's own address. */
 const store = { namespace: "e2e-objects", service: "s3", port: 443 } as const;
 export const objectStoreEndpoint = `https://${store.service}.${store.namespace}.svc.${nodeNetwork.clusterDomain}`;
-
-async function create(cluster: Target, path: string, body: Record<string, unknown>): Promise<void> {
-  const result = await kubeRequest(cluster, "POST", path, body);
-  if (result.status !== 201) throw new PlatformError(`creating ${path} failed: HTTP ${result.status} ${JSON.stringify(result.body).slice(0, 300)}`, "See the API server's answer above.");
-}
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -129,37 +124,11 @@ async function runCronJobs(node: NodeCluster, kind: "backup" | "restore-test", s
   );
 }
 
-/** A one-off pod in `namespace` running `script` in `image`, its env from the database's connection Secret. */
+/** A one-off pod in `namespace`, its env from the database's connection Secret. */
 async function clientPod(node: NodeCluster, namespace: string, name: string, image: string, script: string, secret?: string): Promise<{ exitCode: number; log: string }> {
   const fromSecret = (key: string, env: string) => ({ name: env, valueFrom: { secretKeyRef: { name: secret!, key } } });
-  await create(node, `/api/v1/namespaces/${namespace}/pods`, {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, labels: { "app.kubernetes.io/name": "e2e-client" } },
-    spec: {
-      restartPolicy: "Never",
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      securityContext: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, seccompProfile: { type: "RuntimeDefault" } },
-      containers: [
-        {
-          name: "client",
-          image,
-          imagePullPolicy: "IfNotPresent",
-          command: ["sh", "-c", script],
-          env: secret ? [fromSecret("url", "DB_URL"), fromSecret("host", "DB_HOST"), fromSecret("port", "DB_PORT"), fromSecret("database", "DB_NAME"), fromSecret("username", "DB_USER"), fromSecret("password", "MYSQL_PWD")] : [],
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-          resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-        },
-      ],
-    },
-  });
-  const exitCode = await until(`pod ${namespace}/${name} finishing`, 120_000, async () => {
-    const pod = await kubeGet<{ status?: { containerStatuses?: Array<{ state?: { terminated?: { exitCode: number } } }> } }>(node, `/api/v1/namespaces/${namespace}/pods/${name}`);
-    return pod.body.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
-  });
-  const log = (await kubeGet<string>(node, `/api/v1/namespaces/${namespace}/pods/${name}/log`)).body;
-  return { exitCode, log: typeof log === "string" ? log.trim() : JSON.stringify(log) };
+  const env = secret ? [fromSecret("url", "DB_URL"), fromSecret("host", "DB_HOST"), fromSecret("port", "DB_PORT"), fromSecret("database", "DB_NAME"), fromSecret("username", "DB_USER"), fromSecret("password", "MYSQL_PWD")] : [];
+  return runOnce(node, namespace, name, image, script, { env, runAs: 999, pullPolicy: "IfNotPresent", labels: { "app.kubernetes.io/name": "e2e-client" } });
 }
 
 /** What an app module adds to its namespace for its database (the namespace baseline denies all egress). */

@@ -7,7 +7,7 @@ import { diffSnapshots, hostSnapshot, type HostSnapshot, type SnapshotTools } fr
 import { nodeSupport, type NodeSupport } from "../../harness/host/support.ts";
 import { repoRoot } from "../../harness/paths.ts";
 import { ensureNodeRuntime } from "../../harness/toolchain/node-runtime.ts";
-import { create, createNamespace, exitCodeOf, scriptPod } from "../support/pods.ts";
+import { create, createNamespace, exitCodeOf, scriptPod } from "../../harness/cluster/pods.ts";
 
 const support: NodeSupport = await nodeSupport();
 const skipReason = support.ok ? "" : `the node kind cannot start here: ${support.reason}`;

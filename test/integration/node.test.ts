@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeNetwork } from "../../harness/cluster/node-config.ts";
 import { startNode, type NodeCluster } from "../../harness/cluster/node.ts";
 import { nodeSupport, type NodeSupport } from "../../harness/host/support.ts";
-import { create, createNamespace, exitCodeOf, podLog, scriptPod, waitForPodReady } from "../support/pods.ts";
+import { create, createNamespace, exitCodeOf, podLog, scriptPod, waitForPodReady } from "../../harness/cluster/pods.ts";
 
 const support: NodeSupport = await nodeSupport();
 const skipReason = support.ok ? "" : `the node kind cannot start here: ${support.reason}`;
@@ -92,7 +92,7 @@ describe("the node kind: pods really run", () => {
     await createNamespace(node, "np-allowed", { team: "allowed" });
     await createNamespace(node, "np-other");
     const serve = "mkdir -p /tmp/www && echo ok > /tmp/www/index.html && httpd -p 8080 -h /tmp/www && httpd -f -p 8081 -h /tmp/www";
-    const server = scriptPod("server", busybox, serve, { app: "server" });
+    const server = scriptPod("server", busybox, serve, { labels: { app: "server" } });
     await create(node, "/api/v1/namespaces/np-server/pods", { ...server, spec: { ...(server.spec as object), restartPolicy: "Always" } });
     await create(node, "/api/v1/namespaces/np-server/services", {
       apiVersion: "v1",
@@ -114,7 +114,7 @@ describe("the node kind: pods really run", () => {
         await Promise.all(
           attempts.map(async (attempt) => {
             const name = `${attempt.name}-${round}`;
-            await create(node, `/api/v1/namespaces/${attempt.namespace}/pods`, scriptPod(name, busybox, probe(attempt.port), attempt.labels));
+            await create(node, `/api/v1/namespaces/${attempt.namespace}/pods`, scriptPod(name, busybox, probe(attempt.port), { labels: attempt.labels }));
             return [attempt.name, (await exitCodeOf(node, attempt.namespace, name)) === 0] as const;
           }),
         ),

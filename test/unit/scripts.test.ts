@@ -14,3 +14,12 @@ describe.each(readdirSync(dir).filter((file) => file.endsWith(".sh")))("%s", (fi
     expect(result.exitCode, result.all).toBe(0);
   });
 });
+
+// The stand-in images' entrypoints: each held to the shell its shebang names.
+const standinFiles = join(repoRoot, "harness/images/files");
+describe.each(readdirSync(standinFiles).flatMap((image) => readdirSync(join(standinFiles, image)).map((file) => `${image}/${file}`)))("stand-in %s", (file) => {
+  it("passes shellcheck", async () => {
+    const result = await execa("shellcheck", [join(standinFiles, file)], { reject: false, all: true });
+    expect(result.exitCode, result.all).toBe(0);
+  });
+});

@@ -43,6 +43,11 @@ if [ "$(id -u)" = '0' ]; then
   exec setpriv --reuid=mysql --regid=mysql --init-groups -- "$0" "$@"
 fi
 
+# 32 random letters and digits (no `tr | head`: with pipefail, tr's SIGPIPE would end the script).
+random_password() {
+  head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-32
+}
+
 # Escapes a value for a single-quoted SQL string literal.
 sql_string() {
   local value=${1//\\/\\\\}
@@ -54,7 +59,7 @@ if [ ! -d "$datadir/mysql" ]; then
     fail "Database is uninitialized and password option is not specified. Set one of MARIADB_ROOT_PASSWORD, MARIADB_ALLOW_EMPTY_ROOT_PASSWORD and MARIADB_RANDOM_ROOT_PASSWORD."
   fi
   if [ -n "${MARIADB_RANDOM_ROOT_PASSWORD:-}" ]; then
-    MARIADB_ROOT_PASSWORD=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32)
+    MARIADB_ROOT_PASSWORD=$(random_password)
     echo "GENERATED ROOT PASSWORD: $MARIADB_ROOT_PASSWORD"
   fi
 
@@ -81,7 +86,7 @@ if [ ! -d "$datadir/mysql" ]; then
 
   root_host=${MARIADB_ROOT_HOST:-%}
   password=$(sql_string "${MARIADB_ROOT_PASSWORD:-}")
-  healthcheck_password=$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32)
+  healthcheck_password=$(random_password)
   {
     echo "SET @@SESSION.SQL_LOG_BIN=0;"
     echo "DELETE FROM mysql.global_priv WHERE user NOT IN ('mysql.sys', 'mariadb.sys', 'root') OR host NOT IN ('localhost');"
@@ -113,7 +118,10 @@ if [ ! -d "$datadir/mysql" ]; then
   client=(mariadb --protocol=socket --socket="$socket" -uroot "--password=${MARIADB_ROOT_PASSWORD:-}")
   for file in /docker-entrypoint-initdb.d/*; do
     case "$file" in
-    *.sh) if [ -x "$file" ]; then "$file"; else . "$file"; fi ;;
+    *.sh)
+      # shellcheck disable=SC1090 # initialisation scripts are the user's, found at run time.
+      if [ -x "$file" ]; then "$file"; else . "$file"; fi
+      ;;
     *.sql) "${client[@]}" ${MARIADB_DATABASE:+"--database=$MARIADB_DATABASE"} <"$file" ;;
     *.sql.gz) gunzip -c "$file" | "${client[@]}" ${MARIADB_DATABASE:+"--database=$MARIADB_DATABASE"} ;;
     *) ;;

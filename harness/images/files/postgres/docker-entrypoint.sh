@@ -71,7 +71,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   fi
   for file in /docker-entrypoint-initdb.d/*; do
     case "$file" in
-    *.sh) if [ -x "$file" ]; then "$file"; else . "$file"; fi ;;
+    *.sh)
+      # shellcheck disable=SC1090 # initialisation scripts are the user's, found at run time.
+      if [ -x "$file" ]; then "$file"; else . "$file"; fi
+      ;;
     *.sql) "${psql[@]}" --dbname "$POSTGRES_DB" -f "$file" ;;
     *.sql.gz) gunzip -c "$file" | "${psql[@]}" --dbname "$POSTGRES_DB" ;;
     *) ;;
