@@ -30,8 +30,8 @@ export interface NodeCluster extends Cluster {
   exec(binary: string, args: string[]): Promise<{ stdout: string; exitCode?: number }>;
   /** Starts a long-running process inside the node (a test server), stopped with the node. */
   run(name: string, binary: string, args: string[], env?: Record<string, string>): void;
-  /** A port on the host's 127.0.0.1 relayed to `port` inside the node. */
-  forward(port: number): Promise<number>;
+  /** A port on the host's 127.0.0.1 relayed to `port` on `address` (default 127.0.0.1) inside the node. */
+  forward(port: number, address?: string): Promise<number>;
   /** The node's own folder: state, logs, volumes; removed on stop. */
   dir: string;
   /** Imports a stand-in image into the node's image store under its own name and any others given. */
@@ -185,8 +185,8 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
       "--enable-priority-and-fairness=false",
       "--profiling=false",
     ]);
-    const forward = async (port: number) => {
-      const relay = await forwardIntoNode(ns, dir, port, processes);
+    const forward = async (port: number, address?: string) => {
+      const relay = await forwardIntoNode(ns, dir, port, processes, address);
       forwards.push(relay);
       return relay.port;
     };

@@ -15,13 +15,13 @@ export interface Forward {
   close(): Promise<void>;
 }
 
-// Runs inside the node: accepts on the Unix socket, connects to 127.0.0.1:<port> in the namespace.
+// Runs inside the node: accepts on the Unix socket, connects to <address>:<port> in the namespace.
 const innerRelay = `
 const net = require("node:net");
-const [socket, port] = process.argv.slice(1);
+const [socket, port, address] = process.argv.slice(1);
 require("node:fs").rmSync(socket, { force: true });
 net.createServer((client) => {
-  const upstream = net.connect(Number(port), "127.0.0.1");
+  const upstream = net.connect(Number(port), address);
   client.pipe(upstream).on("error", () => upstream.destroy());
   upstream.pipe(client).on("error", () => client.destroy());
   client.on("error", () => upstream.destroy());
@@ -38,9 +38,9 @@ function relay(client: Socket, upstream: Socket): void {
   upstream.on("close", () => client.destroy());
 }
 
-export async function forwardIntoNode(namespaces: NodeNamespaces, dir: string, port: number, processes: Supervised[]): Promise<Forward> {
+export async function forwardIntoNode(namespaces: NodeNamespaces, dir: string, port: number, processes: Supervised[], address = "127.0.0.1"): Promise<Forward> {
   const socket = join(dir, `relay-${port}.sock`);
-  processes.push(namespaces.supervise(`relay to port ${port}`, process.execPath, ["-e", innerRelay, socket, String(port)], join(dir, `relay-${port}.log`)));
+  processes.push(namespaces.supervise(`relay to port ${port}`, process.execPath, ["-e", innerRelay, socket, String(port), address], join(dir, `relay-${port}.log`)));
   const open = new Set<Socket>();
   const server: Server = createServer((client) => {
     open.add(client);
