@@ -20,11 +20,9 @@ export interface Account {
 
 /** The minbase set (Priority: required, as debootstrap --variant=minbase) plus `packages`. */
 export async function debianRoot(set: DebianSet, packages: string[], rootfs: string): Promise<DebPackage[]> {
-  const apt = new PrivateApt(set.suite, "empty");
-  await apt.update();
-  const resolved = await apt.resolve(["?priority(required)", ...packages]);
+  const { resolved, debs } = await new PrivateApt(set.suite, "empty").fetch(["?priority(required)", ...packages]);
   checkPins(set, resolved, packages);
-  await unpackDebs(await apt.download(resolved), rootfs);
+  await unpackDebs(debs, rootfs);
   // base-passwd's postinst would write these from its masters.
   await copyFile(join(rootfs, "usr/share/base-passwd/passwd.master"), join(rootfs, "etc/passwd"));
   await copyFile(join(rootfs, "usr/share/base-passwd/group.master"), join(rootfs, "etc/group"));
@@ -40,11 +38,9 @@ export async function debianRoot(set: DebianSet, packages: string[], rootfs: str
 
 /** Just these packages, without their dependencies (static binaries, data packages). */
 export async function unpackOnly(set: DebianSet, packages: string[], into: string): Promise<DebPackage[]> {
-  const apt = new PrivateApt(set.suite, "empty");
-  await apt.update();
-  const resolved = (await apt.resolve(packages)).filter((p) => packages.includes(p.name));
+  const { resolved, debs } = await new PrivateApt(set.suite, "empty").fetch(packages, { dependencies: false });
   checkPins(set, resolved, packages);
-  await unpackDebs(await apt.download(resolved), into);
+  await unpackDebs(debs, into);
   return resolved;
 }
 

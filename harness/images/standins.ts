@@ -7,7 +7,7 @@ import { detail, formatSeconds, step } from "../progress.ts";
 import { digestOf, type DebPackage } from "../toolchain/debian.ts";
 import { ensureTool } from "../toolchain/index.ts";
 import { withCacheLock } from "../toolchain/lock.ts";
-import { loadVersions, type Versions } from "../toolchain/versions.ts";
+import { loadVersions, type DebianSet, type Versions } from "../toolchain/versions.ts";
 import { packImage, type RuntimeConfig } from "./oci.ts";
 import { objectStoreCa } from "./trust.ts";
 import { parseReference, type ImageReference } from "./reference.ts";
@@ -37,7 +37,7 @@ interface Recipe {
   id: string;
   /** Official repositories this recipe stands in for; none for the node's own images. */
   repositories: string[];
-  /** Version components that must equal the reference's tag: 1 = same major line, 3 = exact. */
+  /** Version components that must equal the reference's tag: 1 = same major line (PostgreSQL), 2 = same minor line (MariaDB 11.8, Valkey 8.1), 3 = exact. */
   match: number;
   description: string;
   /** The version line the pins promise (a Debian version prefix or a tool version). */
@@ -47,6 +47,14 @@ interface Recipe {
   /** Trusts the test object store's CA besides Mozilla's (see trust.ts). */
   trustsObjectStore?: boolean;
   build: (rootfs: string, scratch: string, versions: Versions) => Promise<BuildResult>;
+}
+
+/**
+ * The Debian packages the stand-ins come from: debianRoot's suite and pins (the release the
+ * official images track, and what the scripts' tests run), plus the stand-ins' own extras.
+ */
+export function standinPackages(versions: Versions): DebianSet {
+  return { suite: versions.debianRoot.suite, packages: { ...versions.debianRoot.packages, ...versions.standins.packages } };
 }
 
 const debianVersion = (packages: DebPackage[], name: string) => packages.find((p) => p.name === name)!.version;
@@ -59,10 +67,10 @@ const recipes: Recipe[] = [
     repositories: ["docker.io/library/postgres"],
     match: 1,
     description: "Debian postgresql-17 on a trixie minbase root; postgres 999:999; the official image's POSTGRES_* variables and initdb on an empty PGDATA",
-    pinned: (versions) => versions.standins.packages["postgresql-17"]!,
+    pinned: (versions) => versions.debianRoot.packages["postgresql-17"]!,
     files: ["postgres/docker-entrypoint.sh"],
     build: async (rootfs, _scratch, versions) => {
-      const packages = await debianRoot(versions.standins, ["postgresql-17"], rootfs);
+      const packages = await debianRoot(standinPackages(versions), ["postgresql-17"], rootfs);
       await addAccount(rootfs, { name: "postgres", uid: 999, home: "/var/lib/postgresql", shell: "/bin/bash" });
       await ownedDir(rootfs, "var/lib/postgresql", 999, 0o755);
       await ownedDir(rootfs, "var/lib/postgresql/data", 999, 0o1777);
@@ -87,12 +95,13 @@ const recipes: Recipe[] = [
   {
     id: "mariadb",
     repositories: ["docker.io/library/mariadb"],
-    match: 1,
-    description: "Debian mariadb-server on a trixie minbase root; mysql 999:999; the official image's MARIADB_* variables, initialisation on an empty datadir and healthcheck.sh",
-    pinned: (versions) => versions.standins.packages["mariadb-server"]!,
+    match: 2,
+    description: "Debian mariadb-server on a trixie minbase root; mysql 999:999; the official image's MARIADB_* variables, initialisation on an empty datadir, healthcheck.sh and zstd",
+    pinned: (versions) => versions.debianRoot.packages["mariadb-server"]!,
     files: ["mariadb/docker-entrypoint.sh", "mariadb/healthcheck.sh"],
     build: async (rootfs, _scratch, versions) => {
-      const packages = await debianRoot(versions.standins, ["mariadb-server"], rootfs);
+      // zstd: the official image ships it, and the data layer's dump script compresses with it.
+      const packages = await debianRoot(standinPackages(versions), ["mariadb-server", "zstd"], rootfs);
       await addAccount(rootfs, { name: "mysql", uid: 999, home: "/var/lib/mysql", shell: "/bin/false" });
       await ownedDir(rootfs, "var/lib/mysql", 999, 0o755);
       await ownedDir(rootfs, "run/mysqld", 999, 0o1777);
@@ -123,12 +132,12 @@ const recipes: Recipe[] = [
   {
     id: "valkey",
     repositories: ["docker.io/valkey/valkey"],
-    match: 1,
+    match: 2,
     description: "Debian valkey-server on a trixie minbase root; valkey 999:999; WORKDIR /data and the official entrypoint's behaviour",
     pinned: (versions) => versions.standins.packages["valkey-server"]!,
     files: ["valkey/docker-entrypoint.sh"],
     build: async (rootfs, _scratch, versions) => {
-      const packages = await debianRoot(versions.standins, ["valkey-server"], rootfs);
+      const packages = await debianRoot(standinPackages(versions), ["valkey-server"], rootfs);
       await addAccount(rootfs, { name: "valkey", uid: 999, home: "/data", shell: "/bin/false" });
       await ownedDir(rootfs, "data", 999, 0o755);
       await installFile(rootfs, "usr/local/bin/docker-entrypoint.sh", file("valkey/docker-entrypoint.sh"));
@@ -155,7 +164,7 @@ const recipes: Recipe[] = [
     files: [],
     trustsObjectStore: true,
     build: async (rootfs, scratch, versions) => {
-      const packages = [...(await busyboxRoot(versions.standins, rootfs, join(scratch, "busybox"))), ...(await caBundle(versions.standins, rootfs, join(scratch, "ca"), (await objectStoreCa()).ca.cert))];
+      const packages = [...(await busyboxRoot(standinPackages(versions), rootfs, join(scratch, "busybox"))), ...(await caBundle(standinPackages(versions), rootfs, join(scratch, "ca"), (await objectStoreCa()).ca.cert))];
       await installFile(rootfs, "usr/local/bin/rclone", await ensureTool("rclone", versions));
       await ownedDir(rootfs, "data", 0, 0o755);
       await ownedDir(rootfs, "config", 0, 0o755);
@@ -174,7 +183,7 @@ const recipes: Recipe[] = [
     pinned: (versions) => versions.standins.packages["busybox-static"]!,
     files: [],
     build: async (rootfs, scratch, versions) => {
-      const packages = await busyboxRoot(versions.standins, rootfs, scratch);
+      const packages = await busyboxRoot(standinPackages(versions), rootfs, scratch);
       return { upstream: upstreamOf(debianVersion(packages, "busybox-static")), packages, runtime: { Env: [`PATH=${defaultPath}`], Cmd: ["sh"] } };
     },
   },
@@ -186,7 +195,7 @@ const recipes: Recipe[] = [
     pinned: (versions) => versions.standins.packages["busybox-static"]!,
     files: [],
     build: async (rootfs, scratch, versions) => {
-      const packages = await busyboxRoot(versions.standins, rootfs, scratch);
+      const packages = await busyboxRoot(standinPackages(versions), rootfs, scratch);
       return {
         upstream: upstreamOf(debianVersion(packages, "busybox-static")),
         packages,
@@ -244,7 +253,7 @@ export async function ensureStandin(id: StandinId, versions: Versions = loadVers
   const files = await Promise.all(source.files.map(async (path) => [path, await readFile(file(path), "utf8")]));
   // Every pin of the suite: the minbase set and busybox move with the suite's point releases.
   const trust = source.trustsObjectStore ? (await objectStoreCa()).ca.cert : undefined;
-  const key = digestOf({ id, recipeRevision, pinned: source.pinned(versions), standins: versions.standins, tools: [versions.tools.rclone?.version, versions.tools.coredns?.version], files, trust }).slice(0, 16);
+  const key = digestOf({ id, recipeRevision, pinned: source.pinned(versions), packages: standinPackages(versions), tools: [versions.tools.rclone?.version, versions.tools.coredns?.version], files, trust }).slice(0, 16);
   const cache = join(cacheDir(), "standins");
   const metadataPath = join(cache, `${id}-${key}.json`);
   if (existsSync(metadataPath)) return JSON.parse(await readFile(metadataPath, "utf8")) as Standin;
@@ -265,7 +274,7 @@ export async function ensureStandin(id: StandinId, versions: Versions = loadVers
       const name = `localhost/doks-platform/${id}:${built.upstream}-${key.slice(0, 8)}`;
       const tar = join(cache, `${id}-${key}.tar`);
       const packed = await packImage(rootfs, { ...built.runtime, Labels: { "org.opencontainers.image.title": `${id} stand-in`, "org.opencontainers.image.description": source.description } }, name, tar);
-      const standin: Standin = { id, description: source.description, name, upstream: built.upstream, digest: packed.digest, tar, size: packed.size, packages: built.packages, suite: versions.standins.suite };
+      const standin: Standin = { id, description: source.description, name, upstream: built.upstream, digest: packed.digest, tar, size: packed.size, packages: built.packages, suite: versions.debianRoot.suite };
       await writeFile(metadataPath, JSON.stringify(standin, null, 2));
       detail(`${id} stand-in: ${(packed.size / 1024 / 1024).toFixed(0)} MiB, built in ${formatSeconds(performance.now() - started)}`);
       return standin;
@@ -309,7 +318,7 @@ export function substitutionsFor(written: string[], versions: Versions = loadVer
     if (reference.tag !== undefined && numericParts(provided).slice(0, source.match).join(".") !== wanted.slice(0, source.match).join(".")) {
       throw new PlatformError(
         `image ${text}: the ${source.id} stand-in provides ${provided}, which is not the ${wanted.slice(0, source.match).join(".")} line the tag pins`,
-        `Align the pin with the stand-in's version in versions.json (standins.packages or tools), or the other way round.`,
+        `Align the pin with the stand-in's version in versions.json (debianRoot.packages, standins.packages or tools), or the other way round.`,
       );
     }
     return { reference, standin: source.id, via: reference.digest !== undefined ? "digest" : "tag" };

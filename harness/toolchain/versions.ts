@@ -94,8 +94,11 @@ export const versionsSchema = z.object({
   }),
   /** The node kind's container runtime, CNI plugins and packet filter tools. */
   node: debianSetSchema,
-  /** What the node's stand-in images are built from (harness/images/standins.ts). */
-  standins: debianSetSchema,
+  /**
+   * What the node's stand-in images need besides debianRoot's servers, from the same suite
+   * (harness/images/standins.ts): Valkey, a static busybox, the CA bundle.
+   */
+  standins: withoutComment(z.object({ packages: z.record(z.string(), z.string()) })),
 });
 
 export type Versions = z.infer<typeof versionsSchema>;
