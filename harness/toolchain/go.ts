@@ -1,5 +1,6 @@
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { repoRoot } from "../paths.ts";
 import { execa } from "execa";
 import { z } from "zod";
 import { PlatformError, tail } from "../errors.ts";
@@ -157,4 +158,15 @@ export async function buildCoreDns(ctx: BuildContext, version: string, plugins: 
     "",
   ].join("\n");
   await buildWrapper(ctx, goMod, mainGo, ".", out, `-X github.com/coredns/coredns/coremain.GitCommit=v${version}`);
+}
+
+/**
+ * kube-router's NetworkPolicy controller without the rest of kube-router: a main package of our
+ * own (harness/toolchain/wrappers/kube-router-netpol.go) importing only the netpol controller,
+ * so BGP, IPVS and the container-runtime clients are never compiled.
+ */
+export async function buildKubeRouterNetpol(ctx: BuildContext, module: string, version: string, out: string) {
+  const goMod = `module platform.local/kube-router-netpol\n\ngo 1.26\n\nrequire ${module} v${version}\n`;
+  const mainGo = await readFile(join(repoRoot, "harness/toolchain/wrappers/kube-router-netpol.go"), "utf8");
+  await buildWrapper(ctx, goMod, mainGo, ".", out, `-X ${module}/pkg/version.Version=v${version}`);
 }

@@ -7,7 +7,7 @@ import { PlatformError } from "../errors.ts";
 import { loadSources, requiredProviderSources } from "../hcl.ts";
 import { cacheDir, repoRoot } from "../paths.ts";
 import { detail, formatSeconds, step } from "../progress.ts";
-import { buildCoreDns, buildEtcd, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
+import { buildCoreDns, buildEtcd, buildKubeRouterNetpol, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
 import { withCacheLock } from "./lock.ts";
 import { ensureDebianRoot } from "./debian-root.ts";
 import { ensureSystemPackages } from "./system.ts";
@@ -62,6 +62,9 @@ async function buildTool(name: string, spec: ToolSpec, out: string, cache: strin
       return;
     case "coredns-wrapper":
       await buildCoreDns(ctx, spec.version, spec.plugins ?? [], out);
+      return;
+    case "kube-router-netpol":
+      await buildKubeRouterNetpol(ctx, spec.module, spec.version, out);
       return;
   }
 }

@@ -12,9 +12,10 @@ const toolSchema = z.object({
    * module-copy: the module has `replace` directives, so it is built inside a copy of itself.
    * go-install: an ordinary module. etcd-wrapper / kubernetes-wrapper / coredns-wrapper: built
    * through a small generated module that supplies what the upstream go.mod leaves to its own
-   * repository (or, for CoreDNS, chooses the plugins).
+   * repository (or, for CoreDNS, chooses the plugins). kube-router-netpol: a main of our own that
+   * runs only kube-router's NetworkPolicy controller.
    */
-  recipe: z.enum(["module-copy", "go-install", "etcd-wrapper", "kubernetes-wrapper", "coredns-wrapper"]),
+  recipe: z.enum(["module-copy", "go-install", "etcd-wrapper", "kubernetes-wrapper", "coredns-wrapper", "kube-router-netpol"]),
   package: z.string().optional(),
   /** coredns-wrapper: the plugins compiled in (the Corefile may use only these). */
   plugins: z.array(z.string()).optional(),
