@@ -19,7 +19,8 @@ import { loadVersions, type Versions } from "../toolchain/versions.ts";
 import { kubeGet, kubeRequest } from "./api.ts";
 import { createCa, serviceAccountKeys } from "../pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
-import { coreDnsObjects, localPathProvisioner, nodeNetwork, storageObjects, renderCniConfig, renderContainerdConfig, renderKubeletConfig, renderKubeProxyConfig, type NodePaths } from "./node-config.ts";
+import { coreDnsObjects, nodeNetwork, renderCniConfig, renderContainerdConfig, renderKubeletConfig, renderKubeProxyConfig, type NodePaths } from "./node-config.ts";
+import { startProvisioner, storageClassObjects, type NodeProvisioner } from "./node-storage.ts";
 import type { Cluster } from "./types.ts";
 
 /** A single real node: pods are scheduled, pulled from the seeded images, run and networked. */
@@ -42,8 +43,8 @@ export interface NodeCluster extends Cluster {
   timings: Record<string, number>;
 }
 
-type NodeComponent = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kubelet" | "kube-proxy" | "kube-router" | "local-path-provisioner";
-const components: NodeComponent[] = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kube-router", "local-path-provisioner"];
+type NodeComponent = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kubelet" | "kube-proxy" | "kube-router";
+const components: NodeComponent[] = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kube-router"];
 
 const nodeFix = "See the component's log lines above; the node's checks are in harness/host/support.ts. Use PLATFORM_CLUSTER=local for a cluster without a node.";
 
@@ -108,9 +109,11 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
   const processes: Supervised[] = [];
   let namespaces: NodeNamespaces | undefined;
   const forwards: Forward[] = [];
+  let provisioner: NodeProvisioner | undefined;
   const forgetExit = onExitSync(() => ledger.undo());
 
   const stop = async () => {
+    await provisioner?.stop();
     for (const forward of forwards) await forward.close();
     await namespaces?.close();
     await stopAll(processes);
@@ -234,19 +237,11 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
       "--use-service-account-credentials=false",
       "--controllers=*,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller",
     ]);
-    for (const object of [...coreDnsObjects(images.coredns.name), ...storageObjects(file("volumes"), images.busybox.name)]) {
+    for (const object of [...coreDnsObjects(images.coredns.name), ...storageClassObjects()]) {
       const created = await kubeRequest(cluster, "POST", object.path, object.body);
       if (created.status !== 201) throw new PlatformError(`the node could not create ${object.body.kind as string} ${(object.body.metadata as { name: string }).name}: HTTP ${created.status}`, nodeFix);
     }
-    start("local-path-provisioner", binaries["local-path-provisioner"], [
-      "start",
-      `--kubeconfig=${file("admin.kubeconfig")}`,
-      `--namespace=${localPathProvisioner.namespace}`,
-      `--configmap-name=${localPathProvisioner.configMap}`,
-      `--service-account-name=${localPathProvisioner.serviceAccount}`,
-      `--provisioner-name=${localPathProvisioner.name}`,
-      `--helper-image=${images.busybox.name}`,
-    ]);
+    provisioner = startProvisioner(cluster, nodeName, file("volumes"));
     await otherImages;
 
     // kube-router finds its node by name: it starts once kubelet has registered it.

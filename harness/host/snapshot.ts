@@ -44,7 +44,6 @@ export const defaultComponentPaths = [
   "/etc/containerd",
   "/opt/cni",
   "/opt/containerd",
-  "/opt/local-path-provisioner",
   "/tmp/hostpath_provisioner",
 ];
 
