@@ -12,6 +12,24 @@ require_env() {
   done
 }
 
+# In a pod, a first connection can be refused for a few seconds: the network policy agent
+# admits a new pod's address only once it has seen the pod (kube-router programs its sets on
+# its next sync). await_server WHAT PROBE...: retries PROBE, which succeeds as soon as the
+# server answers at all, for CONNECT_WAIT seconds (default 30 in a pod, none elsewhere), then
+# lets the caller's own connection report whatever is wrong.
+await_server() {
+  what=$1
+  shift
+  wait_for=${CONNECT_WAIT:-$([ -n "${KUBERNETES_SERVICE_HOST:-}" ] && echo 30 || echo 0)}
+  waited=0
+  until "$@" >/dev/null 2>&1; do
+    [ "$waited" -lt "$wait_for" ] || return 0
+    [ "$waited" -gt 0 ] || log "waiting for $what to answer (a new pod's first connection may be refused)"
+    sleep 1
+    waited=$((waited + 1))
+  done
+}
+
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 size_of() { wc -c <"$1" | tr -d ' '; }
 # Milliseconds since the epoch where date knows %N (GNU), else whole seconds (busybox).
