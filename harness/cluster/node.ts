@@ -13,9 +13,9 @@ import { nodeSupport } from "../host/support.ts";
 import { ensureStandin, type Standin } from "../images/standins.ts";
 import { exited, logTail, onExitSync, stopAll, type Supervised } from "../processes.ts";
 import { detail, formatSeconds } from "../progress.ts";
-import { ensureTool } from "../toolchain/index.ts";
+import { ensureTool, toolBuilt } from "../toolchain/index.ts";
 import { ensureNodeRuntime } from "../toolchain/node-runtime.ts";
-import { loadVersions, type Versions } from "../toolchain/versions.ts";
+import { loadVersions, type ToolName, type Versions } from "../toolchain/versions.ts";
 import { kubeGet, kubeRequest } from "./api.ts";
 import { createCa, serviceAccountKeys } from "../pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
@@ -52,6 +52,11 @@ export interface NodeOptions {
   versions?: Versions;
   /** Stops the start after this phase with an error (tests of clean-up after a failed start). */
   failAfter?: "namespaces" | "control-plane" | "kubelet";
+}
+
+/** The node's components not yet in the toolchain cache: starting a node would build them first. */
+export function nodeToolsMissing(versions: Versions = loadVersions()): string[] {
+  return (Object.keys(versions.tools) as ToolName[]).filter((name) => versions.tools[name]?.onlyWhen === "node" && !toolBuilt(name, versions));
 }
 
 /** Everything the node needs from the toolchain, built or found before anything starts. */

@@ -69,6 +69,12 @@ async function buildTool(name: string, spec: ToolSpec, out: string, cache: strin
   }
 }
 
+/** Whether a tool is already in the cache (no build would run for it). */
+export function toolBuilt(name: ToolName, versions: Versions = loadVersions()): boolean {
+  const spec = versions.tools[name];
+  return spec !== undefined && existsSync(toolBinary(cacheDir(), name, spec));
+}
+
 /**
  * Resolution order: the pinned version already on PATH, else a cached build, else build it
  * now. Returns the absolute path of the binary.

@@ -1,16 +1,16 @@
 import { existsSync, readdirSync } from "node:fs";
 import { execa } from "execa";
+import { nodeTestSkipReason } from "../support/node.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startNode } from "../../harness/cluster/node.ts";
 import { ledgerDir, sweepAbandonedNodes } from "../../harness/host/ledger.ts";
 import { diffSnapshots, hostSnapshot, type HostSnapshot, type SnapshotTools } from "../../harness/host/snapshot.ts";
-import { nodeSupport, type NodeSupport } from "../../harness/host/support.ts";
 import { repoRoot } from "../../harness/paths.ts";
 import { ensureNodeRuntime } from "../../harness/toolchain/node-runtime.ts";
 import { create, createNamespace, exitCodeOf, scriptPod } from "../../harness/cluster/pods.ts";
 
-const support: NodeSupport = await nodeSupport();
-const skipReason = support.ok ? "" : `the node kind cannot start here: ${support.reason}`;
+const skipReason = await nodeTestSkipReason();
+const support = { ok: skipReason === "" };
 
 /**
  * The host is the same before a node starts and after it stops, however it stops: normally,

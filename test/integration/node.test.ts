@@ -1,11 +1,11 @@
+import { nodeTestSkipReason } from "../support/node.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeNetwork } from "../../harness/cluster/node-config.ts";
 import { startNode, type NodeCluster } from "../../harness/cluster/node.ts";
-import { nodeSupport, type NodeSupport } from "../../harness/host/support.ts";
 import { create, createNamespace, exitCodeOf, podLog, scriptPod, waitForPodReady } from "../../harness/cluster/pods.ts";
 
-const support: NodeSupport = await nodeSupport();
-const skipReason = support.ok ? "" : `the node kind cannot start here: ${support.reason}`;
+const skipReason = await nodeTestSkipReason();
+const support = { ok: skipReason === "" };
 
 /** What the namespace module's baseline is: deny everything, then allow DNS to kube-dns. */
 const baseline = (namespace: string) => [
