@@ -45,7 +45,9 @@ describe("which stand-in serves a reference", () => {
     expect(() => substitutionsFor(["postgres:latest"], versions)).toThrow(/names no version/);
   });
 
-  it("accepts a newer minor of the same line, which the report then shows", () => {
-    expect(substitutionsFor(["mariadb:11.4.8"], versions)[0]!.standin).toBe("mariadb");
+  it("accepts another release of the line the recipe promises (PostgreSQL's major, MariaDB's and Valkey's minor), and no other", () => {
+    expect(substitutionsFor(["postgres:17.11", "mariadb:11.8.8", "valkey/valkey:8.1.3"], versions).map((s) => s.standin)).toEqual(["mariadb", "postgres", "valkey"]);
+    expect(() => substitutionsFor(["mariadb:11.4.8"], versions)).toThrow(/not the 11.4 line/);
+    expect(() => substitutionsFor(["valkey/valkey:8.0.2"], versions)).toThrow(/not the 8.0 line/);
   });
 });
