@@ -93,6 +93,7 @@ export async function openEnvironment(name: string, cluster: Cluster, toolchain:
       ...(cluster.context ? { kube_context: cluster.context } : {}),
       state_passphrase: await statePassphrase(),
       ...charts.variables,
+      ...options.variables,
     },
   });
   await tofu.init(persistent ? {} : { path: join(runDir, "terraform.tfstate") });
