@@ -21,13 +21,25 @@ await_server() {
   what=$1
   shift
   wait_for=${CONNECT_WAIT:-$([ -n "${KUBERNETES_SERVICE_HOST:-}" ] && echo 30 || echo 0)}
-  waited=0
+  # A deadline, not a count: one probe may itself take seconds (a connect timeout).
+  deadline=$(($(date +%s) + wait_for))
   until "$@" >/dev/null 2>&1; do
-    [ "$waited" -lt "$wait_for" ] || return 0
-    [ "$waited" -gt 0 ] || log "waiting for $what to answer (a new pod's first connection may be refused)"
+    [ "$(date +%s)" -lt "$deadline" ] || return 0
+    [ -n "${waiting:-}" ] || log "waiting for $what to answer (a new pod's first connection may be refused)"
+    waiting=yes
     sleep 1
-    waited=$((waited + 1))
   done
+  waiting=""
+}
+
+# The object store behind $BACKUP_REMOTE, probed for await_server: any answer (a missing
+# folder, refused keys) counts, only an unanswered connection is retried. One quick attempt.
+store_answers() {
+  rclone --retries 1 --low-level-retries 1 --contimeout 5s --timeout 10s lsf --max-depth 1 "$BACKUP_REMOTE" >/dev/null 2>"$WORK_DIR/.store-probe.log" ||
+    ! grep -qE 'connection refused|i/o timeout|dial tcp' "$WORK_DIR/.store-probe.log"
+  status=$?
+  rm -f "$WORK_DIR/.store-probe.log"
+  return "$status"
 }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }

@@ -32,9 +32,6 @@ explain() {
   fail "$1: $(tail -n 3 "$WORK_DIR/.rclone.log")"
 }
 rc() { rclone --retries 2 --low-level-retries 3 --contimeout 10s --timeout 60s "$@" 2>"$WORK_DIR/.rclone.log"; }
-# Any answer of the store ends the wait (a missing folder, refused keys): only an unanswered
-# connection is retried.
-store_answers() { rc lsf --max-depth 1 "$BACKUP_REMOTE" || ! grep -qE 'connection refused|i/o timeout|dial tcp' "$WORK_DIR/.rclone.log"; }
 await_server "the object store" store_answers
 
 # upload_verified FIELD: the file the manifest names under FIELD, streamed once into rclone and
