@@ -9,7 +9,7 @@ import { nodeNetwork } from "./cluster/node-config.ts";
 import { seedStandins, type SeededImage } from "./cluster/node-images.ts";
 import type { NodeCluster } from "./cluster/node.ts";
 import { create, runOnce } from "./cluster/pods.ts";
-import { environmentDir, openEnvironment, planAndCheck } from "./environment.ts";
+import { environmentDir, openEnvironment, planAndCheck, type EnvironmentRun } from "./environment.ts";
 import { PlatformError } from "./errors.ts";
 import { objectStoreCa } from "./images/trust.ts";
 import { loadRules } from "./policy/engine.ts";
@@ -26,6 +26,10 @@ export interface DataLayerRun {
   timings: Record<string, number>;
   standins: SeededImage[];
   checks: Array<{ name: string; passed: boolean; detail: string }>;
+  /** The applied environment: make e2e re-plans and destroys it. */
+  environment: EnvironmentRun;
+  /** Removes what the run added besides the environment (the object store's namespace). */
+  cleanup: () => Promise<void>;
 }
 
 type Job = { metadata: { name: string }; status?: { succeeded?: number; conditions?: Array<{ type: string; status: string; message?: string }> } };
@@ -50,7 +54,8 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 /** versitygw inside the node on its own address, under a certificate of the test object store CA. */
 async function startObjectStore(node: NodeCluster): Promise<{ accessKey: string; secretKey: string; root: string }> {
   const authority = await objectStoreCa();
-  const serving = await authority.issue({ subject: "CN=e2e object store", usage: "server", ips: [nodeNetwork.nodeIp, "127.0.0.1"], dnsNames: [`${store.service}.${store.namespace}.svc.${nodeNetwork.clusterDomain}`] });
+  const storeHost = `${store.service}.${store.namespace}.svc.${nodeNetwork.clusterDomain}`;
+  const serving = await authority.issue({ subject: "CN=e2e object store", usage: "server", ips: [nodeNetwork.nodeIp, "127.0.0.1"], dnsNames: [storeHost, `${bucket}.${storeHost}`] });
   const certs = join(node.dir, "object-store");
   const root = join(certs, "buckets");
   await mkdir(root, { recursive: true });
@@ -58,15 +63,17 @@ async function startObjectStore(node: NodeCluster): Promise<{ accessKey: string;
   await writeFile(join(certs, "tls.key"), serving.key, { mode: 0o600 });
   const accessKey = `AK${randomBytes(8).toString("hex").toUpperCase()}`;
   const secretKey = randomBytes(20).toString("hex");
-  node.run("versitygw", await ensureTool("versitygw"), ["--port", `${nodeNetwork.nodeIp}:${store.port}`, "--cert", join(certs, "tls.crt"), "--key", join(certs, "tls.key"), "posix", root], { ROOT_ACCESS_KEY_ID: accessKey, ROOT_SECRET_ACCESS_KEY: secretKey });
+  node.run("versitygw", await ensureTool("versitygw"), ["--port", `${nodeNetwork.nodeIp}:${store.port}`, "--cert", join(certs, "tls.crt"), "--key", join(certs, "tls.key"), "--virtual-domain", storeHost, "posix", root], { ROOT_ACCESS_KEY_ID: accessKey, ROOT_SECRET_ACCESS_KEY: secretKey });
   await create(node, "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: store.namespace } });
-  await create(node, `/api/v1/namespaces/${store.namespace}/services`, { apiVersion: "v1", kind: "Service", metadata: { name: store.service }, spec: { ports: [{ name: "https", port: store.port, targetPort: store.port, protocol: "TCP" }] } });
+  await create(node, `/api/v1/namespaces/${store.namespace}/services`, { apiVersion: "v1", kind: "Service", metadata: { name: store.service }, spec: { clusterIP: "None", ports: [{ name: "https", port: store.port, targetPort: store.port, protocol: "TCP" }] } });
   await create(node, `/apis/discovery.k8s.io/v1/namespaces/${store.namespace}/endpointslices`, {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
     metadata: { name: `${store.service}-node`, labels: { "kubernetes.io/service-name": store.service } },
     addressType: "IPv4",
-    endpoints: [{ addresses: [nodeNetwork.nodeIp], conditions: { ready: true } }],
+    // The backups address the bucket as Spaces is addressed, by virtual host (<bucket>.<endpoint>):
+    // a headless Service's endpoint hostname gives that name an address in the node's DNS.
+    endpoints: [{ addresses: [nodeNetwork.nodeIp], hostname: bucket, conditions: { ready: true } }],
     ports: [{ name: "https", port: store.port, protocol: "TCP" }],
   });
   // The bucket, through the S3 API as any client would, from the host through a relay.
@@ -124,6 +131,13 @@ async function runCronJobs(node: NodeCluster, kind: "backup" | "restore-test", s
   );
 }
 
+/**
+ * A shell line that retries `probe` for 30 s: a new pod's first connections race the policy
+ * agent (kube-router admits the pod's address on its next sync), as the data layer's own
+ * scripts do (modules/data/scripts/lib.sh, await_server). `otherwise` runs if it never succeeds.
+ */
+const awaitServer = (probe: string, otherwise = ":") => `i=0; until ${probe} >/dev/null 2>&1; do i=$((i+1)); [ $i -le 30 ] || { ${otherwise}; break; }; sleep 1; done`;
+
 /** A one-off pod in `namespace`, its env from the database's connection Secret. */
 async function clientPod(node: NodeCluster, namespace: string, name: string, image: string, script: string, secret?: string): Promise<{ exitCode: number; log: string }> {
   const fromSecret = (key: string, env: string) => ({ name: env, valueFrom: { secretKeyRef: { name: secret!, key } } });
@@ -160,7 +174,7 @@ async function workloadsReady(node: NodeCluster): Promise<boolean> {
   );
 }
 
-export async function runDataLayerOnNode(node: NodeCluster, environment = "local"): Promise<DataLayerRun> {
+export async function runDataLayerOnNode(node: NodeCluster, environment = "local", report: (phase: string, seconds: number) => void = () => {}): Promise<DataLayerRun> {
   const timings: Record<string, number> = {};
   const checks: DataLayerRun["checks"] = [];
   const check = (name: string, passed: boolean, detailText: string) => {
@@ -172,6 +186,7 @@ export async function runDataLayerOnNode(node: NodeCluster, environment = "local
     step(phase);
     const result = await work();
     timings[phase] = Number(((performance.now() - started) / 1000).toFixed(2));
+    report(phase, timings[phase]!);
     return result;
   };
 
@@ -197,32 +212,44 @@ export async function runDataLayerOnNode(node: NodeCluster, environment = "local
   const images = Object.fromEntries(standins.map((image) => [image.reference.split(/[:@]/)[0]!.split("/").pop()!, image.reference]));
   await allowDatabaseEgress(node, "n8n");
   await allowDatabaseEgress(node, "wordpress");
-  const n8n = await clientPod(node, "n8n", "own-database", images.postgres!, 'psql "$DB_URL" -tAc "select current_database() || \' as \' || current_user"', "n8n-database");
+  const n8n = await clientPod(node, "n8n", "own-database", images.postgres!, `${awaitServer("pg_isready -q -d \"$DB_URL\"")}; psql "$DB_URL" -tAc "select current_database() || ' as ' || current_user"`, "n8n-database");
   check("n8n's role reaches its database from its namespace", n8n.exitCode === 0 && n8n.log === "n8n as n8n", n8n.log);
-  const wordpress = await clientPod(node, "wordpress", "own-database", images.mariadb!, 'mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" -N -e "SHOW DATABASES"', "wordpress-database");
+  const wordpress = await clientPod(node, "wordpress", "own-database", images.mariadb!, `${awaitServer('mariadb-admin -h "$DB_HOST" -P "$DB_PORT" --connect-timeout=5 ping')}; mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" -N -e "SHOW DATABASES" 2>&1 | grep -v '^WARNING: '`, "wordpress-database");
   check("wordpress's role sees only its database", wordpress.exitCode === 0 && wordpress.log.split("\n").sort().join(",") === "information_schema,wordpress", wordpress.log.replace(/\n/g, ", "));
-  const crossing = await clientPod(node, "n8n", "other-server", node.images.busybox.name, `nc -z -w 5 mariadb.${dataNamespace}.svc.${nodeNetwork.clusterDomain} 3306`);
-  check("a pod of n8n's namespace is refused by MariaDB's NetworkPolicy", crossing.exitCode !== 0, `exit ${crossing.exitCode}`);
-  const crossingBack = await clientPod(node, "wordpress", "other-server", node.images.busybox.name, `nc -z -w 5 postgres.${dataNamespace}.svc.${nodeNetwork.clusterDomain} 5432`);
-  check("a pod of wordpress's namespace is refused by PostgreSQL's NetworkPolicy", crossingBack.exitCode !== 0, `exit ${crossingBack.exitCode}`);
-  const storeFromApp = await clientPod(node, "n8n", "object-store", node.images.busybox.name, `nc -z -w 5 ${store.service}.${store.namespace}.svc.${nodeNetwork.clusterDomain} ${store.port}`);
-  check("the object store is refused to pods without the backups' explicit allow", storeFromApp.exitCode !== 0, `exit ${storeFromApp.exitCode}`);
+  // A refusal means something only once the policy agent has admitted the pod where it is
+  // allowed (before that, a new pod is refused everywhere): each probe first reaches the
+  // namespace's own database, then tries what it must not reach. Exit 1: refused; 0: reached.
+  const postgresService = `postgres.${dataNamespace}.svc.${nodeNetwork.clusterDomain}`;
+  const mariadbService = `mariadb.${dataNamespace}.svc.${nodeNetwork.clusterDomain}`;
+  // bash's /dev/tcp: a bare TCP connect, in the database images (busybox's nc has no -z).
+  const connects = (host: string, port: number) => `timeout 5 bash -c '</dev/tcp/${host}/${port}'`;
+  const refused = (allowed: [string, number], forbidden: [string, number]) => `${awaitServer(connects(...allowed), "exit 99")}; if ${connects(...forbidden)}; then exit 0; else exit 1; fi`;
+  const outcome = (exitCode: number) => (exitCode === 1 ? "refused after the allowed server answered" : exitCode === 0 ? "reached" : exitCode === 99 ? "never reached the allowed server" : `exit ${exitCode}`);
+  const crossing = await clientPod(node, "n8n", "other-server", images.postgres!, refused([postgresService, 5432], [mariadbService, 3306]));
+  check("a pod of n8n's namespace is refused by MariaDB's NetworkPolicy", crossing.exitCode === 1, outcome(crossing.exitCode));
+  const crossingBack = await clientPod(node, "wordpress", "other-server", images.mariadb!, refused([mariadbService, 3306], [postgresService, 5432]));
+  check("a pod of wordpress's namespace is refused by PostgreSQL's NetworkPolicy", crossingBack.exitCode === 1, outcome(crossingBack.exitCode));
+  const storeFromApp = await clientPod(node, "n8n", "object-store", images.postgres!, refused([postgresService, 5432], [`${store.service}.${store.namespace}.svc.${nodeNetwork.clusterDomain}`, store.port]));
+  check("the object store is refused to pods without the backups' explicit allow", storeFromApp.exitCode === 1, outcome(storeFromApp.exitCode));
 
   const marker = `kept-${randomBytes(4).toString("hex")}`;
-  const write = await clientPod(node, "n8n", "write-marker", images.postgres!, `psql "$DB_URL" -v ON_ERROR_STOP=1 -qc "create table e2e_marker(v text); insert into e2e_marker values ('${marker}')"`, "n8n-database");
+  const write = await clientPod(node, "n8n", "write-marker", images.postgres!, `${awaitServer("pg_isready -q -d \"$DB_URL\"")}; psql "$DB_URL" -v ON_ERROR_STOP=1 -qc "create table e2e_marker(v text); insert into e2e_marker values ('${marker}')"`, "n8n-database");
   if (write.exitCode !== 0) throw new PlatformError(`writing a row as n8n failed: ${write.log}`, "See the pod's log.");
   await kubeRequest(node, "DELETE", `/api/v1/namespaces/${dataNamespace}/pods/postgres-0`);
   await timed("pod-replaced", () => until("postgres-0 coming back", 300_000, async () => {
     const pod = await kubeGet<{ metadata: { deletionTimestamp?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>(node, `/api/v1/namespaces/${dataNamespace}/pods/postgres-0`);
     return pod.status === 200 && !pod.body.metadata.deletionTimestamp && pod.body.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? true : undefined;
   }));
-  const read = await clientPod(node, "n8n", "read-marker", images.postgres!, 'psql "$DB_URL" -tAc "select v from e2e_marker"', "n8n-database");
+  const read = await clientPod(node, "n8n", "read-marker", images.postgres!, `${awaitServer("pg_isready -q -d \"$DB_URL\"")}; psql "$DB_URL" -tAc "select v from e2e_marker"`, "n8n-database");
   check("a deleted PostgreSQL pod comes back with its data", read.exitCode === 0 && read.log === marker, read.log);
-  return { timings, standins, checks };
+  const cleanup = async () => {
+    await kubeRequest(node, "DELETE", `/api/v1/namespaces/${store.namespace}`);
+  };
+  return { timings, standins, checks, environment: run, cleanup };
 }
 
 /** The run for people: the stand-ins used (so nobody mistakes them for the official images), then each check. */
-export function renderDataLayerRun(run: DataLayerRun): string {
+export function renderDataLayerRun(run: Pick<DataLayerRun, "standins" | "checks">): string {
   const lines = ["Stand-in images used (built locally from the same upstream software; not the official images):"];
   for (const image of run.standins) lines.push(`  ${image.reference} -> ${image.standin} (${image.upstream}; via ${image.via}): ${image.built}`);
   lines.push("Checks:");

@@ -7,13 +7,16 @@ import { ensureSystemPackages } from "../toolchain/system.ts";
 import { loadVersions } from "../toolchain/versions.ts";
 
 export const toolchainCommand = new Command("toolchain")
-  .description("build or find every pinned tool and the providers the repository uses (cached outside the repo); on machines that can run the node kind, its components and images too")
+  .description("build or find every pinned tool and the providers the repository uses (cached outside the repo); with --node (or PLATFORM_CLUSTER=node), the node kind's components and images too")
   .option("--all-providers", "also every other provider pinned in versions.json")
+  .option("--node", "also the node kind's components, runtime and images (what make e2e needs; make test does not build them)")
   .option("--system-only", "only the Debian packages (what the migrate commands and their tests need), no Go builds")
-  .action(async (options: { allProviders?: boolean; systemOnly?: boolean }) => {
+  .action(async (options: { allProviders?: boolean; systemOnly?: boolean; node?: boolean }) => {
     if (options.systemOnly) return ensureSystemPackages(loadVersions());
     const built = await installAll(options);
-    const support = await nodeSupport();
+    // The node's components cost about a quarter of an hour cold: only where they will be used.
+    const wanted = options.node || process.env.PLATFORM_CLUSTER === "node";
+    const support = wanted ? await nodeSupport() : { ok: false as const, reason: "not requested (make e2e, toolchain --node or PLATFORM_CLUSTER=node prepares it)" };
     if (support.ok) {
       step("the node kind: its components, container runtime and own images");
       const node = await nodeToolchain();
