@@ -38,7 +38,8 @@ type CronJob = { metadata: { name: string; labels: Record<string, string> }; spe
 const dataNamespace = "data";
 const bucket = "platform-local-backups";
 /** The object store, as pods reach it: a Service in front of a server on the node's own address. */
-const store = { namespace: "e2e-objects", service: "s3", port: 443 } as const;
+// region: the signing region the backups use, modules/data's backup_region default (environments/local keeps it).
+const store = { namespace: "e2e-objects", service: "s3", port: 443, region: "fra1" } as const;
 export const objectStoreEndpoint = `https://${store.service}.${store.namespace}.svc.${nodeNetwork.clusterDomain}`;
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -63,7 +64,7 @@ async function startObjectStore(node: NodeCluster): Promise<{ accessKey: string;
   await writeFile(join(certs, "tls.key"), serving.key, { mode: 0o600 });
   const accessKey = `AK${randomBytes(8).toString("hex").toUpperCase()}`;
   const secretKey = randomBytes(20).toString("hex");
-  node.run("versitygw", await ensureTool("versitygw"), ["--port", `${nodeNetwork.nodeIp}:${store.port}`, "--cert", join(certs, "tls.crt"), "--key", join(certs, "tls.key"), "--virtual-domain", storeHost, "posix", root], { ROOT_ACCESS_KEY_ID: accessKey, ROOT_SECRET_ACCESS_KEY: secretKey });
+  node.run("versitygw", await ensureTool("versitygw"), ["--port", `${nodeNetwork.nodeIp}:${store.port}`, "--cert", join(certs, "tls.crt"), "--key", join(certs, "tls.key"), "--virtual-domain", storeHost, "--region", store.region, "posix", root], { ROOT_ACCESS_KEY_ID: accessKey, ROOT_SECRET_ACCESS_KEY: secretKey });
   await create(node, "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: store.namespace } });
   await create(node, `/api/v1/namespaces/${store.namespace}/services`, { apiVersion: "v1", kind: "Service", metadata: { name: store.service }, spec: { clusterIP: "None", ports: [{ name: "https", port: store.port, targetPort: store.port, protocol: "TCP" }] } });
   await create(node, `/apis/discovery.k8s.io/v1/namespaces/${store.namespace}/endpointslices`, {
@@ -79,7 +80,7 @@ async function startObjectStore(node: NodeCluster): Promise<{ accessKey: string;
   // The bucket, through the S3 API as any client would, from the host through a relay.
   const port = await node.forward(store.port, nodeNetwork.nodeIp);
   await writeFile(join(certs, "ca.crt"), authority.ca.cert);
-  const remote = { RCLONE_CONFIG_E2E_TYPE: "s3", RCLONE_CONFIG_E2E_PROVIDER: "Other", RCLONE_CONFIG_E2E_ENDPOINT: `https://127.0.0.1:${port}`, RCLONE_CONFIG_E2E_ACCESS_KEY_ID: accessKey, RCLONE_CONFIG_E2E_SECRET_ACCESS_KEY: secretKey, RCLONE_CONFIG_E2E_REGION: "us-east-1" };
+  const remote = { RCLONE_CONFIG_E2E_TYPE: "s3", RCLONE_CONFIG_E2E_PROVIDER: "Other", RCLONE_CONFIG_E2E_ENDPOINT: `https://127.0.0.1:${port}`, RCLONE_CONFIG_E2E_ACCESS_KEY_ID: accessKey, RCLONE_CONFIG_E2E_SECRET_ACCESS_KEY: secretKey, RCLONE_CONFIG_E2E_REGION: store.region };
   const rclone = await ensureTool("rclone");
   await until("the object store answering", 60_000, async () => {
     const made = await execa(rclone, ["mkdir", `e2e:${bucket}`, "--ca-cert", join(certs, "ca.crt"), "--retries", "1"], { env: { PATH: process.env.PATH ?? "", HOME: certs, ...remote }, extendEnv: false, reject: false, all: true });
