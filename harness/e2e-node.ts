@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
@@ -205,14 +205,27 @@ export async function runDataLayerOnNode(node: NodeCluster, environment = "local
   await timed("data-layer-ready", () => until("the data layer turning Ready", 600_000, async () => ((await workloadsReady(node)) ? true : undefined)));
   check("StatefulSets Ready on their claims, provisioning Jobs complete", true, "postgres, mariadb and valkey up; every database provisioned");
 
-  for (const result of await timed("backup-jobs", () => runCronJobs(node, "backup", "e2e"))) check(result.name, result.passed, result.detail);
-  const uploaded = filesUnder(join(objects.root, bucket)).map((path) => relative(join(objects.root, bucket), path));
-  for (const database of ["postgresql/n8n", "mariadb/wordpress"]) check(`backup of ${database} in the object store`, uploaded.some((path) => path.startsWith(`${database}/`)), uploaded.filter((path) => path.startsWith(`${database}/`)).join(", ") || "nothing uploaded");
-  for (const result of await timed("restore-test-jobs", () => runCronJobs(node, "restore-test", "e2e"))) check(result.name, result.passed, result.detail);
-
   const images = Object.fromEntries(standins.map((image) => [image.reference.split(/[:@]/)[0]!.split("/").pop()!, image.reference]));
   await allowDatabaseEgress(node, "n8n");
   await allowDatabaseEgress(node, "wordpress");
+  // Rows of the apps' own, written as the apps' roles before the backups: each backup and restore
+  // test then carries a table and a row, and the restart check reads the row back.
+  const marker = `kept-${randomBytes(4).toString("hex")}`;
+  const write = await clientPod(node, "n8n", "write-marker", images.postgres!, `${awaitServer("pg_isready -q -d \"$DB_URL\"")}; psql "$DB_URL" -v ON_ERROR_STOP=1 -qc "create table e2e_marker(v text); insert into e2e_marker values ('${marker}')"`, "n8n-database");
+  if (write.exitCode !== 0) throw new PlatformError(`writing a row as n8n failed: ${write.log}`, "See the pod's log.");
+  const writeMariadb = await clientPod(node, "wordpress", "write-marker", images.mariadb!, `${awaitServer('mariadb-admin -h "$DB_HOST" -P "$DB_PORT" --connect-timeout=5 ping')}; mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" "$DB_NAME" -e "create table e2e_marker(v text); insert into e2e_marker values ('${marker}')"`, "wordpress-database");
+  if (writeMariadb.exitCode !== 0) throw new PlatformError(`writing a row as wordpress failed: ${writeMariadb.log}`, "See the pod's log.");
+
+  for (const result of await timed("backup-jobs", () => runCronJobs(node, "backup", "e2e"))) check(result.name, result.passed, result.detail);
+  const uploaded = filesUnder(join(objects.root, bucket)).map((path) => relative(join(objects.root, bucket), path));
+  for (const database of ["postgresql/n8n", "mariadb/wordpress"]) {
+    const manifest = uploaded.find((path) => path.startsWith(`${database}/`) && path.endsWith("/manifest.json"));
+    const recorded = manifest ? (JSON.parse(await readFile(join(objects.root, bucket, manifest), "utf8")) as { tables: number; rows: number }) : undefined;
+    const files = uploaded.filter((path) => path.startsWith(`${database}/`)).join(", ");
+    check(`backup of ${database} in the object store, with the row written before it`, (recorded?.tables ?? 0) >= 1 && (recorded?.rows ?? 0) >= 1, recorded ? `${recorded.tables} table(s), ${recorded.rows} row(s): ${files}` : files || "nothing uploaded");
+  }
+  for (const result of await timed("restore-test-jobs", () => runCronJobs(node, "restore-test", "e2e"))) check(result.name, result.passed, result.detail);
+
   const n8n = await clientPod(node, "n8n", "own-database", images.postgres!, `${awaitServer("pg_isready -q -d \"$DB_URL\"")}; psql "$DB_URL" -tAc "select current_database() || ' as ' || current_user"`, "n8n-database");
   check("n8n's role reaches its database from its namespace", n8n.exitCode === 0 && n8n.log === "n8n as n8n", n8n.log);
   const wordpress = await clientPod(node, "wordpress", "own-database", images.mariadb!, `${awaitServer('mariadb-admin -h "$DB_HOST" -P "$DB_PORT" --connect-timeout=5 ping')}; mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" -N -e "SHOW DATABASES" 2>&1 | grep -v '^WARNING: '`, "wordpress-database");
@@ -233,9 +246,6 @@ export async function runDataLayerOnNode(node: NodeCluster, environment = "local
   const storeFromApp = await clientPod(node, "n8n", "object-store", images.postgres!, refused([postgresService, 5432], [`${store.service}.${store.namespace}.svc.${nodeNetwork.clusterDomain}`, store.port]));
   check("the object store is refused to pods without the backups' explicit allow", storeFromApp.exitCode === 1, outcome(storeFromApp.exitCode));
 
-  const marker = `kept-${randomBytes(4).toString("hex")}`;
-  const write = await clientPod(node, "n8n", "write-marker", images.postgres!, `${awaitServer("pg_isready -q -d \"$DB_URL\"")}; psql "$DB_URL" -v ON_ERROR_STOP=1 -qc "create table e2e_marker(v text); insert into e2e_marker values ('${marker}')"`, "n8n-database");
-  if (write.exitCode !== 0) throw new PlatformError(`writing a row as n8n failed: ${write.log}`, "See the pod's log.");
   await kubeRequest(node, "DELETE", `/api/v1/namespaces/${dataNamespace}/pods/postgres-0`);
   await timed("pod-replaced", () => until("postgres-0 coming back", 300_000, async () => {
     const pod = await kubeGet<{ metadata: { deletionTimestamp?: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>(node, `/api/v1/namespaces/${dataNamespace}/pods/postgres-0`);
