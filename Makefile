@@ -47,7 +47,8 @@ test: toolchain typecheck ## everything CI runs
 bench: toolchain ## policy evaluation speed vs conftest; prints `bench: <name> <value> <unit>` lines
 	node_modules/.bin/tsx bench/index.ts
 
-e2e: toolchain ## nightly end to end: cluster up, apply environments/local, re-plan (0 changes), every backup and restore test against real servers, destroy, nothing left; prints `bench: e2e-*` timings
+e2e: deps ## nightly end to end on the node kind where the machine allows it (pods run): apply environments/local, the data layer's Jobs, backups and restore tests, isolation, re-plan (0 changes), destroy, nothing left; prints `bench: e2e-*` timings
+	$(PLATFORM) toolchain --node
 	$(PLATFORM) e2e
 
 docs: deps ## regenerate the inputs/outputs tables in every module README

@@ -78,7 +78,7 @@ export async function chartInputs(dir: string): Promise<ChartInputs> {
  * run, and so does its state (in the cluster's temp folder). A named context is a real cluster:
  * its state must be in the environment's remote, locking backend, or nothing runs.
  */
-export async function openEnvironment(name: string, cluster: Cluster, toolchain: Toolchain, options: { stream?: boolean } = {}): Promise<EnvironmentRun> {
+export async function openEnvironment(name: string, cluster: Cluster, toolchain: Toolchain, options: { stream?: boolean; variables?: Record<string, string> } = {}): Promise<EnvironmentRun> {
   const dir = environmentDir(name);
   const persistent = cluster.kind === "kubeconfig";
   const runDir = persistent ? join(workDir, name, cluster.context ?? "default") : join(cluster.kubeconfig, "..");
@@ -94,6 +94,7 @@ export async function openEnvironment(name: string, cluster: Cluster, toolchain:
       ...(cluster.context ? { kube_context: cluster.context } : {}),
       state_passphrase: await statePassphrase(),
       ...charts.variables,
+      ...options.variables,
     },
   });
   await tofu.init(persistent ? {} : { path: join(runDir, "terraform.tfstate") });

@@ -7,7 +7,7 @@ import { PlatformError } from "../errors.ts";
 import { loadSources, requiredProviderSources } from "../hcl.ts";
 import { cacheDir, repoRoot } from "../paths.ts";
 import { detail, formatSeconds, step } from "../progress.ts";
-import { buildEtcd, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
+import { buildCoreDns, buildEtcd, buildKubeRouterNetpol, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
 import { withCacheLock } from "./lock.ts";
 import { ensureDebianRoot } from "./debian-root.ts";
 import { ensureSystemPackages } from "./system.ts";
@@ -60,7 +60,19 @@ async function buildTool(name: string, spec: ToolSpec, out: string, cache: strin
     case "kubernetes-wrapper":
       await buildKubernetesComponent(ctx, spec.version, spec.package!, out);
       return;
+    case "coredns-wrapper":
+      await buildCoreDns(ctx, spec.version, spec.plugins ?? [], out);
+      return;
+    case "kube-router-netpol":
+      await buildKubeRouterNetpol(ctx, spec.module, spec.version, out);
+      return;
   }
+}
+
+/** Whether a tool is already in the cache (no build would run for it). */
+export function toolBuilt(name: ToolName, versions: Versions = loadVersions()): boolean {
+  const spec = versions.tools[name];
+  return spec !== undefined && existsSync(toolBinary(cacheDir(), name, spec));
 }
 
 /**
@@ -254,7 +266,8 @@ export async function installAll(options: { allProviders?: boolean } = {}, versi
   const docker = await dockerAnswers();
   for (const name of Object.keys(versions.tools) as ToolName[]) {
     const onlyWhen = versions.tools[name]!.onlyWhen;
-    if (onlyWhen === "bench" || (onlyWhen === "docker" && !docker)) continue;
+    // The node kind's components are built by its own preparation (harness/cluster/node.ts).
+    if (onlyWhen === "bench" || onlyWhen === "node" || (onlyWhen === "docker" && !docker)) continue;
     built[name] = await ensureTool(name, versions);
   }
   const providers = options.allProviders ? Object.keys(versions.providers) : await providersUsedByRepository();
