@@ -36,7 +36,7 @@ export interface E2eResult {
 }
 
 /** Resources of modules/app-key, as the apps call it: protected from destroy. */
-const protectedKey = /(^|\.)module\.encryption_key\./;
+const protectedKey = /(^|\.)module\.encryption_key(\[[^\]]*\])?\./;
 
 /**
  * The apps' encryption keys refuse to be destroyed (prevent_destroy). In a throwaway cluster they
