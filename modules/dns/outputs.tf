@@ -12,8 +12,3 @@ output "records" {
   description = "Per record id: the record's fully qualified name, type and TTL."
   value       = { for id, record in digitalocean_record.this : id => { fqdn = record.fqdn, type = record.type, ttl = record.ttl } }
 }
-
-output "name_servers" {
-  description = "Name servers to set at the registrar once the zone is ready (DigitalOcean's, fixed)."
-  value       = ["ns1.digitalocean.com.", "ns2.digitalocean.com.", "ns3.digitalocean.com."]
-}
