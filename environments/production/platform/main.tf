@@ -1,0 +1,67 @@
+# The platform stack: what runs on the cluster, phase by phase (docs/rollout.md). It reads the
+# cluster on every run (live.tf) and applies the infra layer, the data layer and the apps,
+# each behind its toggle in var.components.
+
+locals {
+  # Where each app's database lives: PostgreSQL first, MariaDB only for WordPress.
+  app_engines = {
+    n8n       = "postgresql"
+    nextcloud = "postgresql"
+    mailu     = "postgresql"
+    crm       = "postgresql"
+    wordpress = "mariadb"
+  }
+
+  # An app's namespace and database exist from its engine's phase on, so its data can be
+  # migrated in and restore-tested before the app itself starts (docs/rollout.md, phases 2-3).
+  prepared_apps = {
+    for app, engine in local.app_engines : app => engine
+    if engine == "postgresql" ? var.components.postgres : var.components.mariadb
+  }
+}
+
+# The infra layer: namespaces infra and data with their baselines; Traefik, cert-manager,
+# external-dns, Velero and monitoring behind var.components (issue 13, modules/k8s-config).
+module "k8s_config" {
+  source = "../../../modules/k8s-config"
+
+  root_domain = var.root_domain
+}
+
+# ---------------------------------------------------------------------------------------------
+# App slots. Until each app's module exists (issues 10 and 11), its slot holds the namespace
+# the module will create, through modules/namespace exactly as the module will; the module
+# then takes the namespace over with a `moved` block, and its toggle gates its workloads.
+#   wordpress (phase 4): var.components.wordpress, media bucket local.spaces_keys.wordpress_media
+#   n8n       (phase 5): var.components.n8n
+#   nextcloud (phase 7): var.components.nextcloud
+#   mailu     (phase 8): var.components.mailu, backups local.spaces_keys.mail_backups
+#   crm:                 var.components.crm
+# ---------------------------------------------------------------------------------------------
+module "app_namespace" {
+  source   = "../../../modules/namespace"
+  for_each = local.prepared_apps
+
+  name        = each.key
+  root_domain = var.root_domain
+}
+
+# The data layer: PostgreSQL and MariaDB with one database per app, nightly backups to the
+# db-backups bucket with its own scoped key, weekly restore tests.
+module "data" {
+  source = "../../../modules/data"
+  count  = var.components.postgres || var.components.mariadb ? 1 : 0
+
+  namespace        = module.k8s_config.data_namespace
+  postgres_enabled = var.components.postgres
+  mariadb_enabled  = var.components.mariadb
+
+  databases                  = { for app, engine in local.prepared_apps : app => { engine = engine, namespace = module.app_namespace[app].name } }
+  valkey_consumer_namespaces = [for app in ["n8n", "nextcloud", "mailu", "crm"] : module.app_namespace[app].name if contains(keys(local.prepared_apps), app)]
+
+  backup_bucket         = local.spaces_keys.db_backups.bucket
+  backup_region         = var.region
+  backup_access_key     = local.spaces_keys.db_backups.access_key
+  backup_secret_key     = local.spaces_keys.db_backups.secret_key
+  encryption_passphrase = var.backup_encryption_passphrase
+}

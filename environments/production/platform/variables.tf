@@ -1,0 +1,102 @@
+# Inputs of the platform stack. Those it shares with the cluster stack (name, root_domain,
+# region, components, velero_backup_ttl_days, state_passphrase) are declared identically in
+# both (test/unit/production.test.ts); environments/production/terraform.tfvars sets them once.
+
+variable "name" {
+  description = "Short name of the platform (e.g. acme): prefixes the cluster, the VPC, the project and every Spaces bucket. Bucket names are shared by every Spaces customer in a region, so pick something that is yours."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.name))
+    error_message = "name must be 3-20 characters: lower-case letters, digits and dashes, starting with a letter (it becomes part of bucket names such as <name>-db-backups)."
+  }
+
+  validation {
+    condition     = !startswith(var.name, "xn--") && !strcontains(var.name, "--")
+    error_message = "name may not contain \"--\" (S3 bucket names reserve xn-- and read doubled dashes as punycode)."
+  }
+}
+
+variable "root_domain" {
+  description = "The platform's one domain (e.g. example.org). Every FQDN is derived from it; with components.dns on, it becomes a DigitalOcean DNS zone."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.root_domain))
+    error_message = "root_domain must be a lower-case DNS name such as example.org: no scheme, no trailing dot, no wildcard."
+  }
+}
+
+variable "region" {
+  description = "DigitalOcean region of the cluster, the VPC and the Spaces buckets. Only regions that offer both DOKS and Spaces are accepted (see local.regions)."
+  type        = string
+  default     = "fra1"
+
+  validation {
+    condition     = contains(["ams3", "blr1", "fra1", "lon1", "nyc3", "sfo3", "sgp1", "syd1", "tor1"], var.region)
+    error_message = "region must be one that offers both DOKS and Spaces: ams3, blr1, fra1, lon1, nyc3, sfo3, sgp1, syd1 or tor1."
+  }
+}
+
+variable "velero_backup_ttl_days" {
+  description = "Days Velero keeps a backup (its schedules' TTL). The Velero bucket's lifecycle rule only sweeps leftovers of backup metadata, 15 days after this; Velero's own garbage collection does the real expiry, because an age rule on its kopia repository would delete blocks newer backups still share."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.velero_backup_ttl_days >= 1 && var.velero_backup_ttl_days <= 365 && floor(var.velero_backup_ttl_days) == var.velero_backup_ttl_days
+    error_message = "velero_backup_ttl_days must be a whole number of days between 1 and 365."
+  }
+}
+
+variable "components" {
+  description = "What runs, phase by phase (docs/rollout.md). The cluster stack creates the Spaces bucket and scoped key of each enabled consumer and, with dns, the DNS zone; the platform stack deploys the components themselves."
+  type = object({
+    traefik      = optional(bool, true)
+    cert_manager = optional(bool, true)
+    velero       = optional(bool, true)
+    monitoring   = optional(bool, true)
+    postgres     = optional(bool, false)
+    mariadb      = optional(bool, false)
+    wordpress    = optional(bool, false)
+    n8n          = optional(bool, false)
+    dns          = optional(bool, false)
+    nextcloud    = optional(bool, false)
+    mailu        = optional(bool, false)
+    crm          = optional(bool, false)
+  })
+  default = {}
+
+  validation {
+    condition     = !var.components.wordpress || var.components.mariadb
+    error_message = "components.wordpress needs components.mariadb: WordPress runs on MariaDB only."
+  }
+
+  validation {
+    condition     = !(var.components.n8n || var.components.nextcloud || var.components.mailu || var.components.crm) || var.components.postgres
+    error_message = "components.n8n, nextcloud, mailu and crm need components.postgres: their databases live there."
+  }
+
+  validation {
+    condition     = !(var.components.wordpress || var.components.n8n || var.components.nextcloud || var.components.mailu || var.components.crm) || (var.components.traefik && var.components.cert_manager)
+    error_message = "Apps need components.traefik and components.cert_manager: they are reached through Traefik over TLS."
+  }
+}
+
+variable "backup_encryption_passphrase" {
+  description = "Optional client-side encryption of the database backups, in rclone's obscured form (`rclone obscure '<passphrase>'`); keep the passphrase itself in the password manager, without it no backup can be read. Null: Spaces' encryption at rest only."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "state_passphrase" {
+  description = "Passphrase of state and plan encryption (at least 16 characters). Keep it in the CI secret store as TF_VAR_state_passphrase; without it the state cannot be read, so keep a copy offline too."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.state_passphrase) >= 16
+    error_message = "state_passphrase must be at least 16 characters long."
+  }
+}
