@@ -26,6 +26,8 @@ export interface Claim {
   accessModes: string[];
   /** A StatefulSet's volumeClaimTemplate names the StatefulSet here. */
   owner?: string;
+  /** Requested size as written (10Gi); a template's claim is made once per replica. */
+  storage?: string;
 }
 
 export interface Workload {
@@ -39,6 +41,16 @@ export interface Workload {
   podRunAsUser?: number;
   containers: Container[];
   claims: Claim[];
+  /** spec.replicas as planned (Deployment, StatefulSet, ReplicaSet); undefined when unset. */
+  replicas?: number;
+}
+
+export interface ServiceFact {
+  address: string;
+  name: string;
+  namespace: string;
+  type: string;
+  annotations: Record<string, string>;
 }
 
 export interface NamespaceFact {
@@ -71,6 +83,7 @@ export interface Facts {
   networkPolicies: NetworkPolicyFact[];
   ingresses: IngressFact[];
   storageClasses: Array<{ address: string; name: string; provisioner: string }>;
+  services: ServiceFact[];
 }
 
 type Json = Record<string, unknown>;
@@ -132,6 +145,7 @@ function workloadOf(address: string, source: Workload["source"], kind: string, m
     const templateMeta = block(obj(template).metadata);
     const templateSpec = block(obj(template).spec);
     const storageClass = field(templateSpec, "storage_class_name", "storageClassName");
+    const storage = storageOf(templateSpec);
     return {
       address,
       name: String(templateMeta.name ?? ""),
@@ -139,8 +153,10 @@ function workloadOf(address: string, source: Workload["source"], kind: string, m
       ...(typeof storageClass === "string" ? { storageClass } : {}),
       accessModes: list(field(templateSpec, "access_modes", "accessModes")).map(String),
       owner: name,
+      ...(storage ? { storage } : {}),
     };
   });
+  const replicas = spec.replicas === undefined || spec.replicas === null || spec.replicas === "" ? undefined : Number(spec.replicas);
   const runAsNonRoot = field(podSecurity, "run_as_non_root", "runAsNonRoot");
   const runAsUser = field(podSecurity, "run_as_user", "runAsUser");
   return {
@@ -157,7 +173,14 @@ function workloadOf(address: string, source: Workload["source"], kind: string, m
       ...list(field(pod, "container", "containers")).map((c) => containerOf(c, false)),
     ],
     claims,
+    ...(replicas !== undefined && Number.isFinite(replicas) ? { replicas } : {}),
   };
+}
+
+/** A claim's requested size: resources.requests.storage in either shape. */
+function storageOf(spec: Json): string | undefined {
+  const storage = strings(block(spec.resources).requests).storage;
+  return storage === undefined ? undefined : String(storage);
 }
 
 /** Each Kubernetes object of the plan with the address it comes from, in manifest terms. */
@@ -176,6 +199,7 @@ const otherKinds: Record<string, string> = {
   kubernetes_network_policy_v1: "NetworkPolicy",
   kubernetes_ingress_v1: "Ingress",
   kubernetes_storage_class_v1: "StorageClass",
+  kubernetes_service_v1: "Service",
 };
 
 function objectsOf(resources: PlannedResource[]): ObjectView[] {
@@ -198,7 +222,7 @@ function objectsOf(resources: PlannedResource[]): ObjectView[] {
 }
 
 export function factsOf(resources: PlannedResource[]): Facts {
-  const facts: Facts = { workloads: [], claims: [], namespaces: [], networkPolicies: [], ingresses: [], storageClasses: [] };
+  const facts: Facts = { workloads: [], claims: [], namespaces: [], networkPolicies: [], ingresses: [], storageClasses: [], services: [] };
   for (const view of objectsOf(resources)) {
     const metadata = block(view.metadata);
     const spec = block(view.spec);
@@ -218,9 +242,13 @@ export function factsOf(resources: PlannedResource[]): Facts {
       }
       case "PersistentVolumeClaim": {
         const storageClass = field(spec, "storage_class_name", "storageClassName");
-        facts.claims.push({ address: view.address, name, namespace, ...(typeof storageClass === "string" ? { storageClass } : {}), accessModes: list(field(spec, "access_modes", "accessModes")).map(String) });
+        const storage = storageOf(spec);
+        facts.claims.push({ address: view.address, name, namespace, ...(typeof storageClass === "string" ? { storageClass } : {}), accessModes: list(field(spec, "access_modes", "accessModes")).map(String), ...(storage ? { storage } : {}) });
         break;
       }
+      case "Service":
+        facts.services.push({ address: view.address, name, namespace, type: String(spec.type ?? "ClusterIP"), annotations: strings(metadata.annotations) });
+        break;
       case "Namespace":
         facts.namespaces.push({ address: view.address, name, labels: strings(metadata.labels) });
         break;
