@@ -7,6 +7,7 @@ SHELL := bash
 
 ENV ?= local
 CONTEXT ?=
+OFFLINE ?=
 PLATFORM := node_modules/.bin/tsx harness/cli.ts
 
 .PHONY: help deps toolchain migrate-deps plan apply test test-unit test-integration typecheck bench e2e docs clean
@@ -26,11 +27,11 @@ toolchain: deps ## build or find tofu, providers, opa, etcd, kube-apiserver, ver
 migrate-deps: deps ## only the Debian packages `platform migrate` uses (nsd, knot, ldnsutils, dovecot, sqlite3); no Go builds
 	$(PLATFORM) toolchain --system-only
 
-plan: deps ## plan ENV (default local) with the policy gate; CONTEXT=<kubeconfig context> to use your cluster
-	$(PLATFORM) plan --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT))
+plan: deps ## plan ENV (default local) with the policy gate, cost and capacity; CONTEXT=<kubeconfig context>; OFFLINE=1 plans production without its API
+	$(PLATFORM) plan --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT)) $(if $(OFFLINE),--offline)
 
-apply: deps ## plan ENV, gate, show the changes, confirm, apply the saved plan; CONTEXT=<kubeconfig context>
-	$(PLATFORM) apply --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT))
+apply: deps ## plan ENV, gate, show the changes, confirm, apply the saved plan (stack by stack); CONTEXT=<kubeconfig context>
+	$(PLATFORM) apply --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT)) $(if $(OFFLINE),--offline)
 
 typecheck: deps
 	node_modules/.bin/tsc --noEmit

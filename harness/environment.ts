@@ -1,39 +1,22 @@
-import { existsSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster } from "./cluster/index.ts";
-import { PlatformError } from "./errors.ts";
-import { repoRoot, workDir } from "./paths.ts";
+import { environmentDir } from "./layout.ts";
+import { workDir } from "./paths.ts";
 import { parsePlan, type PlanModel } from "./plan.ts";
 import { evaluate, type Evaluation } from "./policy/engine.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { PolicyInput, Rule } from "./policy/types.ts";
 import { loadSources } from "./hcl.ts";
-import { loadWaivers } from "./policy/waivers.ts";
+import { loadWaivers, type Waiver } from "./policy/waivers.ts";
 import { requireRemoteState, statePassphrase } from "./state.ts";
 import { Tofu } from "./tofu.ts";
 import { chartAvailability, chartMirrorFromEnv, mirrorLocation, requireCharts, type ChartAvailability } from "./toolchain/charts.ts";
 import { ensurePlanToolchain, type Toolchain } from "./toolchain/index.ts";
 import { loadVersions } from "./toolchain/versions.ts";
 
-/** PLATFORM_ENVIRONMENTS_DIR relocates environments/ (tests plan edited copies of the tree). */
-export const environmentsDir = process.env.PLATFORM_ENVIRONMENTS_DIR ?? join(repoRoot, "environments");
-
-export function listEnvironments(): string[] {
-  return readdirSync(environmentsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(environmentsDir, entry.name, "main.tf")))
-    .map((entry) => entry.name)
-    .sort();
-}
-
-export function environmentDir(name: string): string {
-  const known = listEnvironments();
-  if (!known.includes(name)) {
-    throw new PlatformError(`unknown environment "${name}"`, `Use one of: ${known.join(", ")} (folders under environments/).`);
-  }
-  return join(environmentsDir, name);
-}
+export { environmentDir, environmentsDir, listEnvironments } from "./layout.ts";
 
 export interface EnvironmentRun {
   name: string;
@@ -110,10 +93,10 @@ export interface CheckedPlan {
 }
 
 /** Plans, reads the saved plan back as JSON and runs every policy over it, with the environment's waivers. */
-export async function planAndCheck(run: EnvironmentRun, rules: Rule[]): Promise<CheckedPlan> {
+export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: Waiver[] = loadWaivers(run.dir)): Promise<CheckedPlan> {
   const hasChanges = await run.tofu.plan(run.planFile);
   const model = parsePlan(await run.tofu.showJson(run.planFile));
-  const evaluation = await evaluate(rules, await policyInput(run.name, run.dir, model), loadWaivers(run.dir));
+  const evaluation = await evaluate(rules, await policyInput(run.name, run.dir, model), waivers);
   return { model, evaluation, hasChanges };
 }
 

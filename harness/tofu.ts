@@ -12,6 +12,10 @@ export interface TofuOptions {
   dataDir?: string;
   /** Streams tofu's own output to the terminal (long operations show progress). */
   stream?: boolean;
+  /** Variable files for init (backends may read variables), plan and destroy, in order. */
+  varFiles?: string[];
+  /** Environment overrides for tofu and its providers; an empty string hides an inherited value. */
+  environment?: Record<string, string>;
 }
 
 /**
@@ -28,6 +32,18 @@ export function summarizeDiagnostics(output: string): string {
   return [lines[errorAt], location, detail].filter(Boolean).join(" — ");
 }
 
+/**
+ * A protected resource (prevent_destroy) that a plan would destroy or replace stops the plan.
+ * On DOKS the usual cause is a version below the running one after an automatic patch upgrade.
+ */
+function planFix(output: string): string {
+  if (/lifecycle\.prevent_destroy/.test(output) && /digitalocean_kubernetes_cluster/.test(output)) {
+    return "The plan would replace the DOKS cluster. If DigitalOcean upgraded it (auto_upgrade), set kubernetes_version to the running slug (`doctl kubernetes cluster get <name> --format Version`); otherwise undo the change that forces a new cluster.";
+  }
+  if (/lifecycle\.prevent_destroy/.test(output)) return "The plan would destroy a protected resource (backups, state, the DNS zone). Undo the change that removes or replaces it; a deliberate teardown removes prevent_destroy in a reviewed change first.";
+  return "Fix the error above; variables can be checked with `tofu validate` in the environment folder.";
+}
+
 export class Tofu {
   constructor(private readonly options: TofuOptions) {}
 
@@ -38,7 +54,7 @@ export class Tofu {
   private env(): Record<string, string> {
     const variables = Object.fromEntries(Object.entries(this.options.variables ?? {}).map(([name, value]) => [`TF_VAR_${name}`, value]));
     const dataDir: Record<string, string> = this.options.dataDir ? { TF_DATA_DIR: this.options.dataDir } : {};
-    return { ...variables, ...dataDir, TF_CLI_CONFIG_FILE: this.options.toolchain.cliConfig, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" };
+    return { ...this.options.environment, ...variables, ...dataDir, TF_CLI_CONFIG_FILE: this.options.toolchain.cliConfig, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" };
   }
 
   async run(args: string[], what: string, fix: string, extra: Options = {}) {
@@ -56,9 +72,13 @@ export class Tofu {
     }
   }
 
+  private varFileArgs(): string[] {
+    return (this.options.varFiles ?? []).map((file) => `-var-file=${file}`);
+  }
+
   async init(backendConfig: Record<string, string> = {}) {
     const backendArgs = Object.entries(backendConfig).map(([key, value]) => `-backend-config=${key}=${value}`);
-    return this.run(["init", "-input=false", "-no-color", "-reconfigure", ...backendArgs], "init", "Fix the configuration error above; providers come from the local mirror (`make toolchain`).");
+    return this.run(["init", "-input=false", "-no-color", "-reconfigure", ...backendArgs, ...this.varFileArgs()], "init", "Fix the configuration error above; providers come from the local mirror (`make toolchain`).");
   }
 
   async validate() {
@@ -68,14 +88,14 @@ export class Tofu {
   /** Returns true when the plan has changes (tofu's -detailed-exitcode 2). */
   async plan(planFile: string, extraArgs: string[] = []): Promise<boolean> {
     const result = await this.run(
-      ["plan", "-input=false", "-no-color", "-detailed-exitcode", `-out=${planFile}`, ...extraArgs],
+      ["plan", "-input=false", "-no-color", "-detailed-exitcode", `-out=${planFile}`, ...this.varFileArgs(), ...extraArgs],
       "plan",
       "Fix the error above; variables can be checked with `tofu validate` in the environment folder.",
       { reject: false },
     );
     if (result.exitCode === 0 || result.exitCode === 2) return result.exitCode === 2;
     const output = String(result.all ?? "");
-    throw new PlatformError(`tofu plan failed in ${this.options.dir}: ${summarizeDiagnostics(output)}`, "Fix the error above; variables can be checked with `tofu validate` in the environment folder.");
+    throw new PlatformError(`tofu plan failed in ${this.options.dir}: ${summarizeDiagnostics(output)}`, planFix(output));
   }
 
   async showJson(planFile: string): Promise<unknown> {
@@ -88,7 +108,7 @@ export class Tofu {
   }
 
   async destroy() {
-    return this.run(["destroy", "-input=false", "-no-color", "-auto-approve"], "destroy", "Fix the cause above and run destroy again; state still lists what is left.");
+    return this.run(["destroy", "-input=false", "-no-color", "-auto-approve", ...this.varFileArgs()], "destroy", "Fix the cause above and run destroy again; state still lists what is left.");
   }
 
   async test(extraArgs: string[] = []) {

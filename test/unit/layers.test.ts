@@ -10,11 +10,11 @@ import { repoRoot } from "../../harness/paths.ts";
  */
 const layers: Array<{ name: string; paths: string[] }> = [
   { name: "ground", paths: ["plan.ts", "hcl.ts", "errors.ts", "paths.ts", "progress.ts"] },
-  { name: "policy and toolchain", paths: ["policy/", "toolchain/", "processes.ts", "confirm.ts"] },
-  { name: "cluster, tofu, report, services", paths: ["cluster/", "tofu.ts", "report/", "services/"] },
+  { name: "policy, cost and toolchain", paths: ["policy/", "cost/", "toolchain/", "layout.ts", "processes.ts", "confirm.ts"] },
+  { name: "cluster, tofu, report, services", paths: ["cluster/", "tofu.ts", "report/", "services/", "spaces.ts"] },
   { name: "migration", paths: ["migrate/"] },
   { name: "state", paths: ["state.ts"] },
-  { name: "environment, jobs, restore, drill, docs", paths: ["environment.ts", "jobs.ts", "restore.ts", "drill.ts", "docs.ts", "data-jobs-local.ts"] },
+  { name: "environment, jobs, restore, drill, docs", paths: ["environment.ts", "inputs.ts", "stacks.ts", "bootstrap.ts", "jobs.ts", "restore.ts", "drill.ts", "docs.ts", "data-jobs-local.ts"] },
   { name: "end to end", paths: ["e2e.ts"] },
   { name: "commands", paths: ["commands/"] },
   { name: "cli", paths: ["cli.ts"] },
