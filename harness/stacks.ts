@@ -88,6 +88,7 @@ export async function openStack(layout: EnvironmentLayout, stack: StackSpec, too
       const tofu = new Tofu({
         toolchain,
         dir,
+        displayDir: stack.dir,
         dataDir: join(root, "data"),
         varFiles: [await stackVarFile(inputs, stack.name, stack.dir, root)],
         // A throwaway key: the plan file dies with the temp folder, and no real secret is used.
@@ -127,7 +128,7 @@ export interface PlannedStack {
 export interface StackedOptions {
   offline: boolean;
   varFiles?: string[];
-  /** Runs after each stack's gate, while its saved plan exists; "stop" ends the run there (apply declined). */
+  /** Runs after each stack's gate, passed or not, while its saved plan exists; "stop" ends the run there. */
   afterGate?: (planned: PlannedStack) => Promise<"continue" | "stop">;
 }
 
@@ -196,8 +197,9 @@ export async function planStacked(layout: EnvironmentLayout, rules: Rule[], opti
       const fits = capacityOutcome(costAndCapacity(plans)).findings.length === 0;
       const checked = { ...planned, evaluation: { ...planned.evaluation, passed: planned.evaluation.passed && fits } };
       statuses.push({ name: stack.name, planned: true, changes: summarizeActions(checked.model), passed: checked.evaluation.passed, ...(options.offline ? { note: "planned offline" } : {}) });
+      // The hook sees every gated stack (apply shows its changes) and acts only on one that passed.
+      if (options.afterGate && (await options.afterGate({ run, checked })) === "stop") blocked = "not planned: the run stopped before it";
       if (!checked.evaluation.passed) blocked = `not planned: the ${stack.name} stack failed the gate`;
-      else if (options.afterGate && (await options.afterGate({ run, checked })) === "stop") blocked = "not planned: the run stopped before it";
     } finally {
       await run.close();
     }
@@ -243,6 +245,7 @@ export async function estimateFootprint(layout: EnvironmentLayout, stack: StackS
       const tofu = new Tofu({
         toolchain,
         dir,
+        displayDir: `${stack.dir} (footprint estimate)`,
         dataDir: join(root, "data"),
         varFiles: [await stackVarFile(inputs, stack.name, stack.dir, root)],
         variables: { state_passphrase: randomBytes(24).toString("base64url"), footprint_kubeconfig: cluster.kubeconfig },

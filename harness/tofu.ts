@@ -16,6 +16,8 @@ export interface TofuOptions {
   varFiles?: string[];
   /** Environment overrides for tofu and its providers; an empty string hides an inherited value. */
   environment?: Record<string, string>;
+  /** The folder messages name, when tofu runs in a temp copy of it (offline plans). */
+  displayDir?: string;
 }
 
 /**
@@ -23,13 +25,17 @@ export interface TofuOptions {
  * points, instead of the whole transcript.
  */
 export function summarizeDiagnostics(output: string): string {
-  const plain = output.replace(/\x1b\[[0-9;]*m/g, "").replace(/[│╷╵]/g, "");
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "").replace(/[│╷╵├─]/g, "");
   const lines = plain.split("\n").map((line) => line.trim());
   const errorAt = lines.findIndex((line) => line.startsWith("Error:"));
   if (errorAt === -1) return tail(plain, 6);
-  const location = lines.slice(errorAt + 1, errorAt + 4).find((line) => /^on .+ line \d+/.test(line));
-  const detail = lines.slice(errorAt + 1).find((line) => line && !/^on .+ line \d+/.test(line) && !/^\d+:/.test(line));
-  return [lines[errorAt], location, detail].filter(Boolean).join(" — ");
+  const after = lines.slice(errorAt + 1);
+  const next = after.findIndex((line) => line.startsWith("Error:"));
+  const body = next === -1 ? after : after.slice(0, next);
+  const location = body.slice(0, 3).find((line) => /^on .+ line \d+/.test(line));
+  // The value that was refused (var.x is "y") and the message: what the user acts on.
+  const details = body.filter((line) => line && !/^on .+ line \d+/.test(line) && !/^\d+:/.test(line) && !line.startsWith("This was checked by")).slice(0, 2);
+  return [lines[errorAt], location, ...details].filter(Boolean).join(" — ");
 }
 
 /**
@@ -68,7 +74,7 @@ export class Tofu {
       });
     } catch (error) {
       const output = String((error as { all?: string }).all ?? (error as Error).message);
-      throw new PlatformError(`tofu ${what} failed in ${this.options.dir}: ${summarizeDiagnostics(output)}`, fix, { cause: error });
+      throw new PlatformError(`tofu ${what} failed in ${this.options.displayDir ?? this.options.dir}: ${summarizeDiagnostics(output)}`, fix, { cause: error });
     }
   }
 
@@ -95,7 +101,7 @@ export class Tofu {
     );
     if (result.exitCode === 0 || result.exitCode === 2) return result.exitCode === 2;
     const output = String(result.all ?? "");
-    throw new PlatformError(`tofu plan failed in ${this.options.dir}: ${summarizeDiagnostics(output)}`, planFix(output));
+    throw new PlatformError(`tofu plan failed in ${this.options.displayDir ?? this.options.dir}: ${summarizeDiagnostics(output)}`, planFix(output));
   }
 
   async showJson(planFile: string): Promise<unknown> {
