@@ -6,6 +6,8 @@ output "cluster" {
     region  = var.region
     version = digitalocean_kubernetes_cluster.this.version
     vpc_id  = digitalocean_vpc.this.id
+    # The load balancer connects from here: the only source Traefik trusts PROXY headers from.
+    vpc_ip_range = digitalocean_vpc.this.ip_range
   }
 }
 

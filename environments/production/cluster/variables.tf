@@ -155,6 +155,7 @@ variable "components" {
     cert_manager = optional(bool, true)
     velero       = optional(bool, true)
     monitoring   = optional(bool, true)
+    logging      = optional(bool, true)
     postgres     = optional(bool, false)
     mariadb      = optional(bool, false)
     wordpress    = optional(bool, false)

@@ -21,11 +21,26 @@ locals {
 }
 
 # The infra layer: namespaces infra and data with their baselines; Traefik, cert-manager,
-# external-dns, Velero and monitoring behind var.components (issue 13, modules/k8s-config).
+# external-dns, Velero, monitoring and logging behind var.components (modules/k8s-config).
 module "k8s_config" {
   source = "../../../modules/k8s-config"
 
   root_domain = var.root_domain
+
+  # SLOT (issue 13, infra layer): once modules/k8s-config takes its chart inputs, they are set
+  # here from this stack's inputs and the cluster stack's outputs, and nothing else:
+  #   chart_mirror       = var.chart_mirror   (the harness sets it from PLATFORM_CHART_MIRROR)
+  #   components         = { traefik = var.components.traefik, cert_manager = var.components.cert_manager,
+  #                          external_dns = var.components.dns, velero = var.components.velero,
+  #                          monitoring = var.components.monitoring, logging = var.components.logging }
+  #   acme_email         = var.acme_email
+  #   digitalocean_token = var.external_dns_token   (a token scoped to domain read/write)
+  #   ingress            = { trusted_cidrs = [data.terraform_remote_state.cluster.outputs.cluster.vpc_ip_range],
+  #                          load_balancer_name = "${var.name}-ingress" }
+  #   velero_storage     = { bucket = local.spaces_keys.velero.bucket, region = var.region }
+  #   velero_credentials = { access_key = local.spaces_keys.velero.access_key, secret_key = local.spaces_keys.velero.secret_key }
+  # Velero's longest schedule TTL must stay within var.velero_backup_ttl_days: the Velero
+  # bucket sweeps backup metadata 15 days after it.
 }
 
 # ---------------------------------------------------------------------------------------------

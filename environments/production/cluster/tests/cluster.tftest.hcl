@@ -126,7 +126,7 @@ run "every_component_gets_its_bucket_and_one_key_scoped_to_it" {
   }
 
   assert {
-    condition     = { for id, key in digitalocean_spaces_key.this : id => [for grant in key.grant : "${grant.bucket}:${grant.permission}"] } == {
+    condition = { for id, key in digitalocean_spaces_key.this : id => [for grant in key.grant : "${grant.bucket}:${grant.permission}"] } == {
       db_backups      = ["acme-db-backups:readwrite"]
       mail_backups    = ["acme-mail-backups:readwrite"]
       velero          = ["acme-velero:readwrite"]
