@@ -10,7 +10,7 @@ CONTEXT ?=
 OFFLINE ?=
 PLATFORM := node_modules/.bin/tsx harness/cli.ts
 
-.PHONY: help deps toolchain migrate-deps plan apply test test-unit test-integration typecheck bench e2e docs clean
+.PHONY: help deps toolchain migrate-deps plan apply bootstrap test test-unit test-integration typecheck bench e2e docs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ plan: deps ## plan ENV (default local) with the policy gate, cost and capacity; 
 apply: deps ## plan ENV, gate, show the changes, confirm, apply the saved plan (stack by stack); CONTEXT=<kubeconfig context>
 	$(PLATFORM) apply --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT)) $(if $(OFFLINE),--offline)
 
+bootstrap: deps ## phase 0 of ENV (default production): first Spaces key and the state bucket, gated (docs/rollout.md)
+	$(PLATFORM) bootstrap --env $(if $(filter local,$(ENV)),production,$(ENV))
+
 typecheck: deps
 	node_modules/.bin/tsc --noEmit
 
@@ -45,7 +48,7 @@ test-integration: toolchain ## tofu test, local control plane apply/plan/destroy
 test: toolchain typecheck ## everything CI runs
 	node_modules/.bin/vitest run
 
-bench: toolchain ## policy evaluation speed vs conftest; prints `bench: <name> <value> <unit>` lines
+bench: toolchain ## policy speed vs conftest, backup vs raw tools, production cost and headroom; prints `bench: <name> <value> <unit>` lines
 	node_modules/.bin/tsx bench/index.ts
 
 e2e: toolchain ## nightly end to end: cluster up, apply environments/local, re-plan (0 changes), every backup and restore test against real servers, destroy, nothing left; prints `bench: e2e-*` timings
