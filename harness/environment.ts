@@ -4,12 +4,12 @@ import { join } from "node:path";
 import type { Cluster } from "./cluster/index.ts";
 import { environmentDir } from "./layout.ts";
 import { workDir } from "./paths.ts";
-import { parsePlan, type PlanModel } from "./plan.ts";
+import { parsePlan, type PlanModel, type PlannedResource } from "./plan.ts";
 import { evaluate, type Evaluation } from "./policy/engine.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { PolicyInput, Rule } from "./policy/types.ts";
 import { loadSources } from "./hcl.ts";
-import { loadWaivers, type Waiver } from "./policy/waivers.ts";
+import { isBlocking, loadWaivers, type Waiver } from "./policy/waivers.ts";
 import { requireRemoteState, statePassphrase } from "./state.ts";
 import { Tofu } from "./tofu.ts";
 import { chartAvailability, chartMirrorFromEnv, mirrorLocation, requireCharts, type ChartAvailability } from "./toolchain/charts.ts";
@@ -92,12 +92,25 @@ export interface CheckedPlan {
   hasChanges: boolean;
 }
 
+/**
+ * Resources of stacks planned before this one, which rules may need to see (a stack's Mailu
+ * beside the records an earlier stack publishes). Each is named `<stack>: <address>`; they were
+ * judged in their own stack, so findings on them are not repeated here.
+ */
+export interface PlanContext {
+  resources: PlannedResource[];
+}
+
 /** Plans, reads the saved plan back as JSON and runs every policy over it, with the environment's waivers. */
-export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: Waiver[] = loadWaivers(run.dir)): Promise<CheckedPlan> {
+export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: Waiver[] = loadWaivers(run.dir), context: PlanContext = { resources: [] }): Promise<CheckedPlan> {
   const hasChanges = await run.tofu.plan(run.planFile);
   const model = parsePlan(await run.tofu.showJson(run.planFile));
-  const evaluation = await evaluate(rules, await policyInput(run.name, run.dir, model), waivers);
-  return { model, evaluation, hasChanges };
+  const input = await policyInput(run.name, run.dir, { ...model, resources: [...context.resources, ...model.resources] });
+  const judged = await evaluate(rules, input, waivers);
+  const earlier = new Set(context.resources.map((resource) => resource.address));
+  const outcomes = judged.outcomes.map((outcome) => ({ ...outcome, findings: outcome.findings.filter((finding) => !earlier.has(finding.address)) }));
+  const findings = outcomes.flatMap((outcome) => outcome.findings);
+  return { model, evaluation: { outcomes, findings, passed: !findings.some(isBlocking) }, hasChanges };
 }
 
 /**

@@ -188,7 +188,8 @@ export async function planStacked(layout: EnvironmentLayout, rules: Rule[], opti
     step(`planning ${layout.name}/${stack.name}${options.offline ? " offline (throwaway local backend, dummy token)" : ""}`);
     const run = await openStack(layout, stack, toolchains.get(stack.name)!, inputs, options.offline);
     try {
-      const planned = await planAndCheck(run, rules, waivers);
+      const context = plans.flatMap((plan) => plan.resources.map((resource) => ({ ...resource, address: `${plan.stack}: ${resource.address}` })));
+      const planned = await planAndCheck(run, rules, waivers, { resources: context });
       tofuVersion = planned.model.tofuVersion;
       plans.push({ stack: stack.name, resources: planned.model.resources, facts: factsOf(planned.model.resources) });
       parts.push({ stack: stack.name, outcomes: planned.evaluation.outcomes });
