@@ -14,7 +14,7 @@ import { loadWaivers } from "./policy/waivers.ts";
 import { detail, step } from "./progress.ts";
 import { renderChanges, verdict, buildReport, renderConsole } from "./report/index.ts";
 import { createSpacesKey, probeConditionalWrites, type SpacesKey } from "./spaces.ts";
-import { shadowStack } from "./stacks.ts";
+import { localBackend, shadowStack } from "./stacks.ts";
 import { Tofu } from "./tofu.ts";
 import { ensurePlanToolchain } from "./toolchain/index.ts";
 
@@ -89,10 +89,7 @@ export async function bootstrapEnvironment(layout: EnvironmentLayout, rules: Rul
       throw new PlatformError(`the state bucket of ${layout.name} exists but its state does not hold ${target}`, `Import it instead: tofu import '${target}' ${region},${name}-tofu-state (in environments/${layout.name}/${stack.name}).`);
     }
     await rm(dataDir, { recursive: true, force: true });
-    const backend = `terraform {\n  backend "local" {\n    path = ${JSON.stringify(join(root, "terraform.tfstate"))}\n  }\n}\n`;
-    const shadowDir = join(root, "tree");
-    await mkdir(shadowDir);
-    const dir = await shadowStack(layout, stack, shadowDir, { "backend_override.tf": backend });
+    const dir = await shadowStack(layout, stack, root, localBackend(root));
     const local = new Tofu({ toolchain, dir, dataDir, varFiles, environment: credentials });
     await local.init();
     const planFile = join(root, "bootstrap.tfplan");

@@ -69,6 +69,11 @@ export function missingCredentials(layout: EnvironmentLayout, env: NodeJS.Proces
  * beside environments/), so relative module sources resolve: the configuration as written,
  * plus override files, without writing into the repository.
  */
+/** An override file that swaps a stack's backend for a local one whose state stays in `dir`. */
+export function localBackend(dir: string): Record<string, string> {
+  return { "backend_override.tf": `# Written by the harness: a throwaway local backend.\nterraform {\n  backend "local" {\n    path = ${JSON.stringify(join(dir, "terraform.tfstate"))}\n  }\n}\n` };
+}
+
 export async function shadowStack(layout: EnvironmentLayout, stack: StackSpec, root: string, files: Record<string, string>, replaced: string[] = []): Promise<string> {
   const dir = join(root, "tree", "environments", layout.name, stack.name);
   await mkdir(dir, { recursive: true });
@@ -83,8 +88,7 @@ export async function openStack(layout: EnvironmentLayout, stack: StackSpec, too
     const root = await mkdtemp(join(tmpdir(), "doks-platform-offline-"));
     const close = () => rm(root, { recursive: true, force: true });
     try {
-      const backend = `# Written by the harness for an offline plan: a throwaway backend in a temp folder.\nterraform {\n  backend "local" {\n    path = ${JSON.stringify(join(root, "terraform.tfstate"))}\n  }\n}\n`;
-      const dir = await shadowStack(layout, stack, root, { "backend_override.tf": backend });
+      const dir = await shadowStack(layout, stack, root, localBackend(root));
       const tofu = new Tofu({
         toolchain,
         dir,
@@ -242,7 +246,7 @@ export async function estimateFootprint(layout: EnvironmentLayout, stack: StackS
   return withCluster({ prefer: "local" }, async (cluster) => {
     const root = await mkdtemp(join(tmpdir(), "doks-platform-footprint-"));
     try {
-      const dir = await shadowStack(layout, stack, root, { [liveFile]: await readFile(join(stack.dir, footprintFile), "utf8"), "backend_override.tf": `terraform {\n  backend "local" {\n    path = ${JSON.stringify(join(root, "terraform.tfstate"))}\n  }\n}\n` }, [liveFile]);
+      const dir = await shadowStack(layout, stack, root, { [liveFile]: await readFile(join(stack.dir, footprintFile), "utf8"), ...localBackend(root) }, [liveFile]);
       const tofu = new Tofu({
         toolchain,
         dir,

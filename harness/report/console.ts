@@ -15,7 +15,7 @@ export function renderConsole(report: PolicyReport): string {
   const lines = [pc.bold(`Policy report: ${report.environment}${report.offline ? " (OFFLINE: throwaway local backend, dummy credentials, no API reads)" : ""}`), `plan: ${changeLine(report)}`];
   if (report.stacks.length > 1 || report.offline) {
     const stacks = new Table({ head: ["stack", "planned", "changes / why not"], style: tableStyle, wordWrap: true, colWidths: [12, 10, 96] });
-    for (const stack of report.stacks) stacks.push([stack.name, stack.planned ? "yes" : pc.yellow("no"), [stack.changes ? changeLine(stack as { changes: NonNullable<typeof stack.changes> }) : "", stack.note ?? ""].filter(Boolean).join("; ")]);
+    for (const stack of report.stacks) stacks.push([stack.name, stack.planned ? "yes" : pc.yellow("no"), [stack.changes ? changeLine({ changes: stack.changes }) : "", stack.note ?? ""].filter(Boolean).join("; ")]);
     lines.push(stacks.toString());
   }
   lines.push(rules.toString());

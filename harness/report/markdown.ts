@@ -14,7 +14,7 @@ export function renderMarkdown(report: PolicyReport): string {
     `**${verdict(report)}** · plan: ${changeLine(report)} · OpenTofu ${report.tofuVersion}`,
     ...(report.offline ? ["> **Offline plan**: a throwaway local backend, dummy credentials and no API reads. Nothing was written anywhere; stacks that need the live platform were not planned."] : []),
     ...(report.stacks.length > 1 || report.offline
-      ? [markdownTable([["Stack", "Planned", "Changes / why not"], ...report.stacks.map((stack) => [stack.name, stack.planned ? "yes" : "no", cell([stack.changes ? changeLine(stack as { changes: NonNullable<typeof stack.changes> }) : "", stack.note ?? ""].filter(Boolean).join("; "))])])]
+      ? [markdownTable([["Stack", "Planned", "Changes / why not"], ...report.stacks.map((stack) => [stack.name, stack.planned ? "yes" : "no", cell([stack.changes ? changeLine({ changes: stack.changes }) : "", stack.note ?? ""].filter(Boolean).join("; "))])])]
       : []),
     markdownTable([["Rule", "Kind", "Status", "Findings"], ...report.rules.map((rule) => [rule.id, rule.kind, `${icon[rule.status]} ${rule.status}`, String(rule.findings.length)])]),
   ];
