@@ -132,8 +132,11 @@ export interface PlannedStack {
 export interface StackedOptions {
   offline: boolean;
   varFiles?: string[];
-  /** Runs after each stack's gate, passed or not, while its saved plan exists; "stop" ends the run there. */
-  afterGate?: (planned: PlannedStack) => Promise<"continue" | "stop">;
+  /**
+   * Runs after each stack's gate, passed or not, while its saved plan exists: "applied" when the
+   * plan is now real (later stacks may read what it created), "stop" ends the run there.
+   */
+  afterGate?: (planned: PlannedStack) => Promise<"applied" | "continue" | "stop">;
 }
 
 export interface StackedOutcome {
@@ -163,6 +166,7 @@ export async function planStacked(layout: EnvironmentLayout, rules: Rule[], opti
   const statuses: StackStatus[] = [];
   const parts: Array<{ stack: string; outcomes: RuleOutcome[] }> = [];
   const plans: StackPlan[] = [];
+  const applied = new Set<string>();
   let tofuVersion = "";
   let blocked: string | undefined;
   for (const stack of layout.stacks) {
@@ -184,7 +188,7 @@ export async function planStacked(layout: EnvironmentLayout, rules: Rule[], opti
       }
       continue;
     }
-    const earlier = stack.after ? plans.find((plan) => creates(plan.resources, stack.after!)) : undefined;
+    const earlier = stack.after ? plans.find((plan) => !applied.has(plan.stack) && creates(plan.resources, stack.after!)) : undefined;
     if (earlier) {
       statuses.push({ name: stack.name, planned: false, note: `${stack.after} does not exist yet: apply the ${earlier.stack} stack first (make apply ENV=${layout.name})` });
       continue;
@@ -203,7 +207,9 @@ export async function planStacked(layout: EnvironmentLayout, rules: Rule[], opti
       const checked = { ...planned, evaluation: { ...planned.evaluation, passed: planned.evaluation.passed && fits } };
       statuses.push({ name: stack.name, planned: true, changes: summarizeActions(checked.model), passed: checked.evaluation.passed, ...(options.offline ? { note: "planned offline" } : {}) });
       // The hook sees every gated stack (apply shows its changes) and acts only on one that passed.
-      if (options.afterGate && (await options.afterGate({ run, checked })) === "stop") blocked = "not planned: the run stopped before it";
+      const next = options.afterGate ? await options.afterGate({ run, checked }) : "continue";
+      if (next === "applied") applied.add(stack.name);
+      if (next === "stop") blocked = "not planned: the run stopped before it";
       if (!checked.evaluation.passed) blocked = `not planned: the ${stack.name} stack failed the gate`;
     } finally {
       await run.close();

@@ -20,18 +20,19 @@ interface ApplyOptions {
  * Shows the changes (destroys first), then applies exactly the saved plan that passed the
  * gate, after a typed confirmation. Never called for a plan that failed its gate.
  */
-async function applySaved(options: ApplyOptions, label: string, run: EnvironmentRun, checked: CheckedPlan): Promise<void> {
+async function applySaved(options: ApplyOptions, label: string, run: EnvironmentRun, checked: CheckedPlan): Promise<"applied" | "continue"> {
   console.log(pc.bold(`Changes (${label}):`));
   console.log(renderChanges(checked.model.resources));
-  if (!checked.evaluation.passed) return;
+  if (!checked.evaluation.passed) return "continue";
   if (!checked.hasChanges) {
     step(`${label}: nothing to apply`);
-    return;
+    return "applied";
   }
   if (!options.autoApprove) await confirmByTyping(`Apply these changes to ${label}?`, "yes", `applying to ${label}`, "--auto-approve");
   step(`applying the saved plan to ${label}`);
   await run.tofu.apply(run.planFile);
   step(`${label}: applied`);
+  return "applied";
 }
 
 export const applyCommand = new Command("apply")
@@ -47,12 +48,9 @@ export const applyCommand = new Command("apply")
     const report = await gatedPlan(
       { ...options, ci: false },
       {
-        single: (run, checked) => applySaved(options, options.env, run, checked),
+        single: async (run, checked) => void (await applySaved(options, options.env, run, checked)),
         // A stack is applied right after its own gate passed; the next stack is planned against the result.
-        afterGate: async ({ run, checked }) => {
-          await applySaved(options, `${options.env}/${run.stack.name}`, run, checked);
-          return "continue";
-        },
+        afterGate: ({ run, checked }) => applySaved(options, `${options.env}/${run.stack.name}`, run, checked),
       },
     );
     if (!report.passed) process.stderr.write(pc.red("not applied: the gate failed\n"));

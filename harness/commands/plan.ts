@@ -63,7 +63,7 @@ async function gatedSinglePlan(options: PlanOptions, layout: EnvironmentLayout, 
  */
 export async function gatedPlan(
   options: PlanOptions,
-  hooks: { single?: (run: EnvironmentRun, checked: CheckedPlan) => Promise<void>; afterGate?: (planned: PlannedStack) => Promise<"continue" | "stop"> } = {},
+  hooks: { single?: (run: EnvironmentRun, checked: CheckedPlan) => Promise<void>; afterGate?: (planned: PlannedStack) => Promise<"applied" | "continue" | "stop"> } = {},
 ): Promise<PolicyReport> {
   const layout = environmentLayout(options.env);
   if (!layout.stacked) {

@@ -56,22 +56,29 @@ async function twoStacks(secondEncrypted: boolean): Promise<{ tree: string; env:
     await mkdir(join(env, name), { recursive: true });
     await writeFile(join(env, name, "main.tf"), stack(name, encryption));
   }
-  await writeFile(join(env, "stacks.yaml"), "stacks:\n  - name: first\n    description: applied first\n    offline: true\n  - name: second\n    description: applied after the first\n    offline: true\n");
+  await writeFile(join(env, "stacks.yaml"), "stacks:\n  - name: first\n    description: applied first\n    offline: true\n  - name: second\n    description: applied after the first\n    offline: true\n    after: terraform_data.first\n");
   await writeFile(join(env, "terraform.tfvars"), 'label = "one"\n');
   return { tree, env };
 }
 
-const apply = async (tree: string) =>
-  platform(["apply", "--env", "twostack", "--auto-approve", "--reports", await mkdtemp(join(tmpdir(), "reports-"))], {
+const run = async (command: "plan" | "apply", tree: string) =>
+  platform([command, "--env", "twostack", ...(command === "apply" ? ["--auto-approve"] : []), "--reports", await mkdtemp(join(tmpdir(), "reports-"))], {
     PLATFORM_ENVIRONMENTS_DIR: join(tree, "environments"),
     PLATFORM_WORK_DIR: await mkdtemp(join(tmpdir(), "work-")),
     TF_VAR_state_passphrase: "a-passphrase-for-the-test",
   });
 
 describe("make apply on a stacked environment", () => {
-  it("applies each stack from its own saved plan, in order", async () => {
+  it("plans a stack that needs an earlier one's resource only once that exists", async () => {
+    const { tree } = await twoStacks(true);
+    const result = await run("plan", tree);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toMatch(/second\s+│ no\s+│ terraform_data\.first does not exist yet: apply the first/);
+  });
+
+  it("applies each stack from its own saved plan, in order, planning the next against the result", async () => {
     const { tree, env } = await twoStacks(true);
-    const result = await apply(tree);
+    const result = await run("apply", tree);
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all.indexOf("Changes (twostack/first):")).toBeLessThan(result.all.indexOf("Changes (twostack/second):"));
     expect(result.all).toContain("+ create terraform_data.first");
@@ -85,7 +92,7 @@ describe("make apply on a stacked environment", () => {
 
   it("never applies a stack whose gate failed, nor anything after it", async () => {
     const { tree, env } = await twoStacks(false);
-    const result = await apply(tree);
+    const result = await run("apply", tree);
     expect(result.exitCode).toBe(1);
     expect(result.all).toContain("twostack/first: applied");
     expect(result.all).toMatch(/secrets-hygiene\s+│ typescript │ FAIL/);

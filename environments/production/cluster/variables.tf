@@ -28,7 +28,7 @@ variable "root_domain" {
 }
 
 variable "region" {
-  description = "DigitalOcean region of the cluster, the VPC and the Spaces buckets. Only regions that offer both DOKS and Spaces are accepted (see local.regions)."
+  description = "DigitalOcean region of the cluster, the VPC and the Spaces buckets. Only regions that offer both DOKS and Spaces are accepted (the list in the validation below; verify a new one with `doctl kubernetes options regions` and DigitalOcean's Spaces availability before adding it)."
   type        = string
   default     = "fra1"
 
@@ -39,7 +39,7 @@ variable "region" {
 }
 
 variable "kubernetes_version" {
-  description = "DOKS version slug, e.g. 1.35.4-do.0 (`doctl kubernetes options versions` lists what DigitalOcean offers today). Its minor must be one this platform is tested on (local.kubernetes_minors). With auto_upgrade DigitalOcean moves the patch on its own: set the running slug here afterwards, or the plan stops (a lower version would replace the cluster)."
+  description = "DOKS version slug, e.g. 1.35.4-do.0 (`doctl kubernetes options versions` lists what DigitalOcean offers today). Its minor must be one this platform supports: 1.35 (what the local control plane runs in every test) or 1.36, the list in the validation below. With auto_upgrade DigitalOcean moves the patch on its own: set the running slug here afterwards, or the plan stops (a lower version would replace the cluster)."
   type        = string
 
   validation {

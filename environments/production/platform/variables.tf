@@ -28,7 +28,7 @@ variable "root_domain" {
 }
 
 variable "region" {
-  description = "DigitalOcean region of the cluster, the VPC and the Spaces buckets. Only regions that offer both DOKS and Spaces are accepted (see local.regions)."
+  description = "DigitalOcean region of the cluster, the VPC and the Spaces buckets. Only regions that offer both DOKS and Spaces are accepted (the list in the validation below; verify a new one with `doctl kubernetes options regions` and DigitalOcean's Spaces availability before adding it)."
   type        = string
   default     = "fra1"
 
