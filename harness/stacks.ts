@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { withCluster } from "./cluster/index.ts";
 import { costAndCapacity, capacityRule, capacityViolations, type CostReport, type StackPlan } from "./cost/index.ts";
-import { planAndCheck, type CheckedPlan, type EnvironmentRun } from "./environment.ts";
+import { chartInputs, planAndCheck, type CheckedPlan, type EnvironmentRun } from "./environment.ts";
 import { PlatformError } from "./errors.ts";
 import { loadInputs, stackVarFile, undeclaredInputs, type EnvironmentInputs } from "./inputs.ts";
 import { environmentsDir, type EnvironmentLayout, type StackSpec } from "./layout.ts";
@@ -84,6 +84,8 @@ export async function shadowStack(layout: EnvironmentLayout, stack: StackSpec, r
 }
 
 export async function openStack(layout: EnvironmentLayout, stack: StackSpec, toolchain: Toolchain, inputs: EnvironmentInputs, offline: boolean): Promise<StackRun> {
+  // A stack that declares chart_mirror gets every pinned chart from the verified mirror, or none.
+  const charts = await chartInputs(stack.dir);
   if (offline) {
     const root = await mkdtemp(join(tmpdir(), "doks-platform-offline-"));
     const close = () => rm(root, { recursive: true, force: true });
@@ -96,11 +98,11 @@ export async function openStack(layout: EnvironmentLayout, stack: StackSpec, too
         dataDir: join(root, "data"),
         varFiles: [await stackVarFile(inputs, stack.name, stack.dir, root)],
         // A throwaway key: the plan file dies with the temp folder, and no real secret is used.
-        variables: { state_passphrase: randomBytes(24).toString("base64url") },
+        variables: { state_passphrase: randomBytes(24).toString("base64url"), ...charts.variables },
         environment: offlineEnvironment(),
       });
       await tofu.init();
-      return { name: layout.name, dir: stack.dir, tofu, planFile: join(root, "plan.tfplan"), stack, offline, close };
+      return { name: layout.name, dir: stack.dir, tofu, planFile: join(root, "plan.tfplan"), leftOut: [], stack, offline, close };
     } catch (error) {
       await close();
       throw error;
@@ -113,13 +115,14 @@ export async function openStack(layout: EnvironmentLayout, stack: StackSpec, too
     dir: stack.dir,
     dataDir: join(runDir, "data"),
     varFiles: [await stackVarFile(inputs, stack.name, stack.dir, runDir)],
+    variables: charts.variables,
     // The S3 backend reads AWS_* names; Spaces keys are the same kind of credential.
     environment: { AWS_ACCESS_KEY_ID: process.env.SPACES_ACCESS_KEY_ID ?? "", AWS_SECRET_ACCESS_KEY: process.env.SPACES_SECRET_ACCESS_KEY ?? "" },
   });
   step(`initialising ${layout.name}/${stack.name} (state in Spaces)`);
   await tofu.init();
   const planFile = join(runDir, "plan.tfplan");
-  return { name: layout.name, dir: stack.dir, tofu, planFile, stack, offline, close: () => rm(planFile, { force: true }) };
+  return { name: layout.name, dir: stack.dir, tofu, planFile, leftOut: [], stack, offline, close: () => rm(planFile, { force: true }) };
 }
 
 const creates = (resources: PlanModel["resources"], address: string) => resources.some((resource) => resource.address === address && resource.actions.includes("create") && !resource.actions.includes("delete"));
@@ -151,7 +154,11 @@ export interface StackedOutcome {
  */
 export async function planStacked(layout: EnvironmentLayout, rules: Rule[], options: StackedOptions): Promise<StackedOutcome> {
   const toolchains = new Map<string, Toolchain>();
-  for (const stack of layout.stacks) toolchains.set(stack.name, await ensurePlanToolchain(stack.dir));
+  for (const stack of layout.stacks) {
+    toolchains.set(stack.name, await ensurePlanToolchain(stack.dir));
+    // Charts too, before anything is planned: a missing one refuses here, not after a stack was applied.
+    await chartInputs(stack.dir);
+  }
   if (!options.offline) {
     const missing = missingCredentials(layout);
     if (missing) throw missing;
@@ -259,7 +266,7 @@ export async function estimateFootprint(layout: EnvironmentLayout, stack: StackS
         displayDir: `${stack.dir} (footprint estimate)`,
         dataDir: join(root, "data"),
         varFiles: [await stackVarFile(inputs, stack.name, stack.dir, root)],
-        variables: { state_passphrase: randomBytes(24).toString("base64url"), footprint_kubeconfig: cluster.kubeconfig },
+        variables: { state_passphrase: randomBytes(24).toString("base64url"), footprint_kubeconfig: cluster.kubeconfig, ...(await chartInputs(stack.dir)).variables },
         environment: offlineEnvironment(),
       });
       await tofu.init();

@@ -32,7 +32,8 @@ locals {
   }
 
   # Per consumer (db_backups, mail_backups, velero, wordpress_media): bucket, access_key, secret_key.
-  spaces_keys = data.terraform_remote_state.cluster.outputs.spaces_keys
+  spaces_keys  = data.terraform_remote_state.cluster.outputs.spaces_keys
+  vpc_ip_range = data.terraform_remote_state.cluster.outputs.cluster.vpc_ip_range
 }
 
 provider "digitalocean" {}

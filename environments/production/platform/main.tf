@@ -25,22 +25,30 @@ locals {
 module "k8s_config" {
   source = "../../../modules/k8s-config"
 
-  root_domain = var.root_domain
+  root_domain  = var.root_domain
+  chart_mirror = var.chart_mirror
+  components = {
+    traefik      = var.components.traefik
+    cert_manager = var.components.cert_manager
+    external_dns = var.components.dns
+    velero       = var.components.velero
+    monitoring   = var.components.monitoring
+    logging      = var.components.logging
+  }
 
-  # SLOT (issue 13, infra layer): once modules/k8s-config takes its chart inputs, they are set
-  # here from this stack's inputs and the cluster stack's outputs, and nothing else:
-  #   chart_mirror       = var.chart_mirror   (the harness sets it from PLATFORM_CHART_MIRROR)
-  #   components         = { traefik = var.components.traefik, cert_manager = var.components.cert_manager,
-  #                          external_dns = var.components.dns, velero = var.components.velero,
-  #                          monitoring = var.components.monitoring, logging = var.components.logging }
-  #   acme_email         = var.acme_email
-  #   digitalocean_token = var.external_dns_token   (a token scoped to domain read/write)
-  #   ingress            = { trusted_cidrs = [data.terraform_remote_state.cluster.outputs.cluster.vpc_ip_range],
-  #                          load_balancer_name = "${var.name}-ingress" }
-  #   velero_storage     = { bucket = local.spaces_keys.velero.bucket, region = var.region }
-  #   velero_credentials = { access_key = local.spaces_keys.velero.access_key, secret_key = local.spaces_keys.velero.secret_key }
-  # Velero's longest schedule TTL must stay within var.velero_backup_ttl_days: the Velero
-  # bucket sweeps backup metadata 15 days after it.
+  acme_email         = var.acme_email
+  digitalocean_token = var.external_dns_token
+  # The load balancer connects from the VPC: the only source Traefik trusts PROXY headers from.
+  ingress = { trusted_cidrs = [local.vpc_ip_range], load_balancer_name = "${var.name}-ingress" }
+
+  velero_storage     = var.components.velero ? { bucket = local.spaces_keys.velero.bucket, region = var.region } : null
+  velero_credentials = var.components.velero ? { access_key = local.spaces_keys.velero.access_key, secret_key = local.spaces_keys.velero.secret_key } : null
+  # velero_backup_ttl_days is the one retention figure: the weekly backups keep it, and the
+  # Velero bucket sweeps leftover metadata 15 days after it (cluster stack).
+  velero_schedules = {
+    daily  = { schedule = "30 2 * * *", ttl = "${min(7, var.velero_backup_ttl_days) * 24}h" }
+    weekly = { schedule = "0 4 * * 0", ttl = "${var.velero_backup_ttl_days * 24}h" }
+  }
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -84,6 +84,30 @@ variable "components" {
   }
 }
 
+variable "acme_email" {
+  description = "Contact address of the Let's Encrypt account (certificate expiry notices go there). Required with components.cert_manager."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.acme_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", coalesce(var.acme_email, "-")))
+    error_message = "acme_email must be an e-mail address such as ops@example.org."
+  }
+}
+
+variable "external_dns_token" {
+  description = "DigitalOcean API token for external-dns, scoped to domain read/write (a custom-scoped token, not the admin one). Required with components.dns; set it as TF_VAR_external_dns_token, never in a file."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "chart_mirror" {
+  description = "Where Helm reads the pinned charts instead of their upstream repositories. The harness sets it from PLATFORM_CHART_MIRROR after checking every chart against versions.json; leave it unset in tfvars."
+  type        = string
+  default     = null
+}
+
 variable "backup_encryption_passphrase" {
   description = "Optional client-side encryption of the database backups, in rclone's obscured form (`rclone obscure '<passphrase>'`); keep the passphrase itself in the password manager, without it no backup can be read. Null: Spaces' encryption at rest only."
   type        = string

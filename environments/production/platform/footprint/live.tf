@@ -17,6 +17,7 @@ resource "random_password" "footprint_key" {
 }
 
 locals {
+  vpc_ip_range = "10.110.0.0/20"
   spaces_keys = {
     for consumer, key in random_password.footprint_key : consumer => {
       bucket     = "${var.name}-${replace(replace(consumer, "_", "-"), "wordpress-media", "wp-media")}"
