@@ -10,7 +10,7 @@ import type { EnvironmentLayout } from "./layout.ts";
 import { parsePlan } from "./plan.ts";
 import { evaluate } from "./policy/engine.ts";
 import type { Rule } from "./policy/types.ts";
-import { loadWaivers } from "./policy/waivers.ts";
+import { loadWaivers, waiverFileName } from "./policy/waivers.ts";
 import { detail, step } from "./progress.ts";
 import { renderChanges, verdict, buildReport, renderConsole } from "./report/index.ts";
 import { createSpacesKey, probeConditionalWrites, type SpacesKey } from "./spaces.ts";
@@ -95,7 +95,7 @@ export async function bootstrapEnvironment(layout: EnvironmentLayout, rules: Rul
     const planFile = join(root, "bootstrap.tfplan");
     await local.plan(planFile, [`-target=${target}`]);
     const model = parsePlan(await local.showJson(planFile));
-    const evaluation = await evaluate(rules, await policyInput(layout.name, stack.dir, model), loadWaivers(layout.dir));
+    const evaluation = await evaluate(rules, await policyInput(layout.name, stack.dir, model), loadWaivers(join(layout.dir, waiverFileName)));
     const report = buildReport(`${layout.name}/${stack.name} (bootstrap)`, model, evaluation);
     console.log(renderConsole(report));
     console.log(renderChanges(model.resources));

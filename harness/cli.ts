@@ -11,6 +11,7 @@ import { planCommand } from "./commands/plan.ts";
 import { restoreCommand } from "./commands/restore.ts";
 import { runCli } from "./commands/run.ts";
 import { toolchainCommand } from "./commands/toolchain.ts";
+import { veleroDrillCommand } from "./commands/velero-drill.ts";
 
 // One file per command under commands/; this file only lists them.
 const program = new Command("platform")
@@ -20,6 +21,7 @@ const program = new Command("platform")
   .addCommand(bootstrapCommand)
   .addCommand(restoreCommand)
   .addCommand(drillCommand)
+  .addCommand(veleroDrillCommand)
   .addCommand(e2eCommand)
   .addCommand(toolchainCommand)
   .addCommand(docsCommand)

@@ -2,14 +2,16 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster } from "./cluster/index.ts";
+import { PlatformError } from "./errors.ts";
 import { environmentDir } from "./layout.ts";
 import { workDir } from "./paths.ts";
 import { parsePlan, type PlanModel, type PlannedResource } from "./plan.ts";
 import { evaluate, type Evaluation } from "./policy/engine.ts";
+import { helmSources, withChartDependencies } from "./policy/charts.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { PolicyInput, Rule } from "./policy/types.ts";
 import { loadSources } from "./hcl.ts";
-import { isBlocking, loadWaivers, type Waiver } from "./policy/waivers.ts";
+import { isBlocking, loadWaivers, waiverFileName, type WaiverSet } from "./policy/waivers.ts";
 import { requireRemoteState, statePassphrase } from "./state.ts";
 import { Tofu } from "./tofu.ts";
 import { chartAvailability, chartMirrorFromEnv, mirrorLocation, requireCharts, type ChartAvailability } from "./toolchain/charts.ts";
@@ -83,13 +85,17 @@ export async function openEnvironment(name: string, cluster: Cluster, toolchain:
 }
 
 export async function policyInput(environment: string, dir: string, model: PlanModel): Promise<PolicyInput> {
-  return { environment, variables: model.variables, resources: model.resources, facts: factsOf(model.resources), sources: await loadSources(dir) };
+  const sources = await loadSources(dir);
+  const resources = withChartDependencies(model.resources, dir);
+  return { environment, variables: model.variables, resources, facts: factsOf(resources), sources, helmSources: helmSources(sources) };
 }
 
 export interface CheckedPlan {
   model: PlanModel;
   evaluation: Evaluation;
   hasChanges: boolean;
+  /** Set when tofu could not plan, yet the source rules already fail the gate on the HCL alone. */
+  planError?: string;
 }
 
 /**
@@ -101,9 +107,28 @@ export interface PlanContext {
   resources: PlannedResource[];
 }
 
-/** Plans, reads the saved plan back as JSON and runs every policy over it, with the environment's waivers. */
-export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: Waiver[] = loadWaivers(run.dir), context: PlanContext = { resources: [] }): Promise<CheckedPlan> {
-  const hasChanges = await run.tofu.plan(run.planFile);
+/** The environment's own waiver file, unless CI points at the base branch's copy. */
+export function environmentWaivers(run: Pick<EnvironmentRun, "dir">, file?: string): WaiverSet {
+  return loadWaivers(file ?? join(run.dir, waiverFileName));
+}
+
+/**
+ * Plans, reads the saved plan back as JSON and runs every policy over it, with the environment's
+ * waivers. When tofu cannot plan (a Bitnami chart from a repository it cannot reach, say), the
+ * rules still judge the HCL: if that alone fails the gate, the gate fails (exit 1) and names the
+ * finding, instead of leaving the user with only a download error.
+ */
+export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: WaiverSet = environmentWaivers(run), context: PlanContext = { resources: [] }): Promise<CheckedPlan> {
+  let hasChanges: boolean;
+  try {
+    hasChanges = await run.tofu.plan(run.planFile);
+  } catch (error) {
+    if (!(error instanceof PlatformError)) throw error;
+    const model: PlanModel = { tofuVersion: "", variables: {}, resources: [] };
+    const evaluation = await evaluate(rules, await policyInput(run.name, run.dir, model), waivers);
+    if (evaluation.passed) throw error;
+    return { model, evaluation, hasChanges: false, planError: error.message };
+  }
   const model = parsePlan(await run.tofu.showJson(run.planFile));
   const input = await policyInput(run.name, run.dir, { ...model, resources: [...context.resources, ...model.resources] });
   const judged = await evaluate(rules, input, waivers);
@@ -117,11 +142,11 @@ export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: 
  * Plans a root configuration that needs no state and no cluster (policy fixtures, benchmark
  * inputs): init into a temp data dir, plan without refresh, and return the typed plan.
  */
-export async function planStandalone(dir: string): Promise<PlanModel> {
+export async function planStandalone(dir: string, variables: Record<string, string> = {}): Promise<PlanModel> {
   const toolchain = await ensurePlanToolchain(dir);
   const dataDir = await mkdtemp(join(tmpdir(), "doks-platform-plan-"));
   try {
-    const tofu = new Tofu({ toolchain, dir, dataDir });
+    const tofu = new Tofu({ toolchain, dir, dataDir, variables });
     await tofu.init();
     const planFile = join(dataDir, "plan.tfplan");
     await tofu.plan(planFile, ["-lock=false", "-refresh=false"]);
@@ -132,6 +157,6 @@ export async function planStandalone(dir: string): Promise<PlanModel> {
 }
 
 /** A fixture or benchmark configuration planned standalone, as the policies see it. */
-export async function standaloneInput(dir: string, environment = "fixture"): Promise<PolicyInput> {
-  return policyInput(environment, dir, await planStandalone(dir));
+export async function standaloneInput(dir: string, environment = "fixture", variables: Record<string, string> = {}): Promise<PolicyInput> {
+  return policyInput(environment, dir, await planStandalone(dir, variables));
 }

@@ -66,6 +66,14 @@ export interface HelmRelease {
   values: Record<string, unknown>;
   /** Rendered objects, present when the provider's manifest experiment is on. */
   manifests: Array<Record<string, unknown>>;
+  /** True when the plan carries the rendered manifest (the manifest experiment is on and every value is known). */
+  rendered: boolean;
+  /** True when the manifest is known only after apply (a value of the release is unknown at plan time). */
+  manifestUnknown: boolean;
+  /** Every set, set_list and set_sensitive entry, as written (sensitive values included: rules never print them). */
+  sets: Array<{ name: string; value: unknown; kind: "set" | "set_list" | "set_sensitive" }>;
+  /** The chart's declared subcharts, when the chart is on disk (see policy/charts.ts). */
+  dependencies?: Array<{ name: string; repository: string; condition: string; library: boolean }>;
 }
 
 export interface PlanModel {
@@ -119,13 +127,38 @@ function coerceSetValue(value: unknown, type: unknown): unknown {
   return /^-?\d+$/.test(value) ? Number(value) : value;
 }
 
-export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
+const anyUnknown = (value: unknown): boolean => value === true || (Array.isArray(value) ? value.some(anyUnknown) : value !== null && typeof value === "object" && Object.values(value).some(anyUnknown));
+
+/**
+ * The helm provider's manifest experiment stores the rendered objects as one JSON object keyed
+ * by "<kind>.<group>/<version>/[<namespace>/]<name>"; Helm itself prints a YAML stream. Both are
+ * read. A document that is neither is kept as it is, so the rules see it and fail closed.
+ */
+export function manifestObjects(manifest: string): Array<Record<string, unknown>> {
+  const objects: Array<Record<string, unknown>> = [];
+  for (const document of parseAllDocuments(manifest)) {
+    const parsed = asRecord(document.toJS());
+    const entries = Object.values(parsed);
+    if (parsed.kind === undefined && entries.length > 0 && entries.every((entry) => asRecord(entry).kind !== undefined)) objects.push(...entries.map(asRecord));
+    else if (Object.keys(parsed).length > 0) objects.push(parsed);
+  }
+  return objects;
+}
+
+export function helmReleaseOf(values: Record<string, unknown>, afterUnknown: Record<string, unknown> = {}): HelmRelease {
   const merged: Record<string, unknown> = {};
   for (const document of (values.values as string[] | null) ?? []) {
+    if (typeof document !== "string") continue;
     for (const parsed of parseAllDocuments(document)) deepMerge(merged, asRecord(parsed.toJS()));
   }
-  for (const entry of (values.set as Array<{ name: string; value: unknown; type?: string }> | null) ?? []) {
-    setPath(merged, entry.name, coerceSetValue(entry.value, entry.type));
+  const sets: HelmRelease["sets"] = [];
+  // The provider passes set, then set_list, then set_sensitive to Helm: a later entry wins.
+  for (const kind of ["set", "set_list", "set_sensitive"] as const) {
+    for (const entry of (values[kind] as Array<{ name: string; value: unknown; type?: string }> | null) ?? []) {
+      if (!entry || typeof entry.name !== "string") continue;
+      sets.push({ name: entry.name, value: entry.value, kind });
+      setPath(merged, entry.name, kind === "set_list" ? entry.value : coerceSetValue(entry.value, entry.type));
+    }
   }
   const manifest = typeof values.manifest === "string" ? values.manifest : "";
   const version = String(values.version ?? "");
@@ -137,7 +170,12 @@ export function helmReleaseOf(values: Record<string, unknown>): HelmRelease {
     version,
     namespace: String(values.namespace ?? "default"),
     values: merged,
-    manifests: parseAllDocuments(manifest).map((document) => asRecord(document.toJS())).filter((object) => Object.keys(object).length > 0),
+    manifests: manifestObjects(manifest),
+    rendered: typeof values.manifest === "string",
+    // With a value unknown at plan time the provider renders nothing and reports the manifest
+    // as a known "{}": the release's objects are then unknown, whatever that field says.
+    manifestUnknown: ["manifest", "values", "set", "set_list", "set_sensitive", "chart", "repository"].some((key) => anyUnknown(afterUnknown[key])),
+    sets,
   };
 }
 
@@ -160,7 +198,7 @@ export function parsePlan(json: unknown): PlanModel {
         actions: rc.change.actions,
         values: asRecord(deleting ? rc.change.before : rc.change.after),
         afterUnknown: asRecord(rc.change.after_unknown),
-        ...(rc.type === "helm_release" ? { helm: helmReleaseOf(asRecord(deleting ? rc.change.before : rc.change.after)) } : {}),
+        ...(rc.type === "helm_release" ? { helm: helmReleaseOf(asRecord(deleting ? rc.change.before : rc.change.after), deleting ? {} : asRecord(rc.change.after_unknown)) } : {}),
       };
     }),
   };

@@ -14,7 +14,7 @@ import { parsePlan, summarizeActions, type PlanModel } from "./plan.ts";
 import type { RuleOutcome } from "./policy/engine.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { Rule } from "./policy/types.ts";
-import { loadWaivers } from "./policy/waivers.ts";
+import { loadWaivers, waiverFileName, type WaiverSet } from "./policy/waivers.ts";
 import { detail, step } from "./progress.ts";
 import { assembleReport, mergeOutcomes, sumChanges, type PolicyReport, type StackStatus } from "./report/index.ts";
 import { Tofu } from "./tofu.ts";
@@ -135,6 +135,8 @@ export interface PlannedStack {
 export interface StackedOptions {
   offline: boolean;
   varFiles?: string[];
+  /** Default: the environment's policy-waivers.yaml beside stacks.yaml, covering every stack. */
+  waivers?: WaiverSet;
   /**
    * Runs after each stack's gate, passed or not, while its saved plan exists: "applied" when the
    * plan is now real (later stacks may read what it created), "stop" ends the run there.
@@ -169,7 +171,7 @@ export async function planStacked(layout: EnvironmentLayout, rules: Rule[], opti
     throw new PlatformError(`${inputs.files.join(", ")}: ${stray.join(", ")} ${stray.length === 1 ? "is" : "are"} not an input of any ${layout.name} stack`, `Remove or correct ${stray.length === 1 ? "it" : "them"}; terraform.tfvars.example lists every input.`);
   }
   if (inputs.fromExample) detail(`no terraform.tfvars: planning with the documented example inputs (${inputs.files[0]})`);
-  const waivers = loadWaivers(layout.dir);
+  const waivers = options.waivers ?? loadWaivers(join(layout.dir, waiverFileName));
   const statuses: StackStatus[] = [];
   const parts: Array<{ stack: string; outcomes: RuleOutcome[] }> = [];
   const plans: StackPlan[] = [];
@@ -204,20 +206,32 @@ export async function planStacked(layout: EnvironmentLayout, rules: Rule[], opti
     const run = await openStack(layout, stack, toolchains.get(stack.name)!, inputs, options.offline);
     try {
       const context = plans.flatMap((plan) => plan.resources.map((resource) => ({ ...resource, address: `${plan.stack}: ${resource.address}` })));
-      const planned = await planAndCheck(run, rules, waivers, { resources: context });
-      tofuVersion = planned.model.tofuVersion;
-      plans.push({ stack: stack.name, resources: planned.model.resources, facts: factsOf(planned.model.resources) });
-      parts.push({ stack: stack.name, outcomes: planned.evaluation.outcomes });
-      // Capacity is part of each stack's gate: the platform's pods against the pool planned so
-      // far, so a platform that does not fit is never applied onto a cluster too small for it.
-      const fits = capacityOutcome(costAndCapacity(plans)).findings.length === 0;
-      const checked = { ...planned, evaluation: { ...planned.evaluation, passed: planned.evaluation.passed && fits } };
-      statuses.push({ name: stack.name, planned: true, changes: summarizeActions(checked.model), passed: checked.evaluation.passed, ...(options.offline ? { note: "planned offline" } : {}) });
-      // The hook sees every gated stack (apply shows its changes) and acts only on one that passed.
-      const next = options.afterGate ? await options.afterGate({ run, checked }) : "continue";
-      if (next === "applied") applied.add(stack.name);
-      if (next === "stop") blocked = "not planned: the run stopped before it";
-      if (!checked.evaluation.passed) blocked = `not planned: the ${stack.name} stack failed the gate`;
+      for (let round = 1; ; round++) {
+        const planned = await planAndCheck(run, rules, waivers, { resources: context });
+        if (planned.planError) detail(`${layout.name}/${stack.name}: tofu could not plan (${planned.planError}); the rules judged the HCL alone, and that already fails the gate`);
+        tofuVersion = planned.model.tofuVersion || tofuVersion;
+        const plan: StackPlan = { stack: stack.name, resources: planned.model.resources, facts: factsOf(planned.model.resources) };
+        // Capacity is part of each stack's gate: the platform's pods against the pool planned so
+        // far, so a platform that does not fit is never applied onto a cluster too small for it.
+        const fits = capacityOutcome(costAndCapacity([...plans, plan])).findings.length === 0;
+        const checked = { ...planned, evaluation: { ...planned.evaluation, passed: planned.evaluation.passed && fits } };
+        // The hook sees every gated stack (apply shows its changes) and acts only on one that passed.
+        const next = options.afterGate ? await options.afterGate({ run, checked }) : "continue";
+        // What the stack could not plan before this apply (its `pending` output: the infra
+        // namespace before its charts, CRDs before their custom resources) is a new gated round.
+        const pending = next === "applied" && checked.hasChanges && round < maxApplyRounds ? await pendingAfterApply(run) : [];
+        if (pending.length > 0) {
+          step(`${layout.name}/${stack.name}: planning again for what waited on this apply: ${pending.join("; ")}`);
+          continue;
+        }
+        plans.push(plan);
+        parts.push({ stack: stack.name, outcomes: checked.evaluation.outcomes });
+        statuses.push({ name: stack.name, planned: true, changes: summarizeActions(checked.model), passed: checked.evaluation.passed, ...(options.offline ? { note: "planned offline" } : {}) });
+        if (next === "applied") applied.add(stack.name);
+        if (next === "stop") blocked = "not planned: the run stopped before it";
+        if (!checked.evaluation.passed) blocked = `not planned: the ${stack.name} stack failed the gate`;
+        break;
+      }
     } finally {
       await run.close();
     }
@@ -234,6 +248,15 @@ export async function planStacked(layout: EnvironmentLayout, rules: Rule[], opti
     cost,
   });
   return { report, inputs };
+}
+
+/** Namespaces, then charts with their CRDs, then custom resources. */
+export const maxApplyRounds = 3;
+
+/** The stack's `pending` output after an apply; a stack without one never waits. */
+async function pendingAfterApply(run: StackRun): Promise<string[]> {
+  const pending = (await run.tofu.output()).pending?.value;
+  return Array.isArray(pending) ? pending.map(String) : [];
 }
 
 /** The capacity verdict as a rule of the gate, so every report format shows it with the policies. */

@@ -25,3 +25,15 @@ variable "state_passphrase" {
     error_message = "state_passphrase must be at least 16 characters long."
   }
 }
+
+variable "chart_mirror" {
+  description = "Chart mirror the harness verified (PLATFORM_CHART_MIRROR): a folder of <chart>-<version>.tgz or an oci:// registry; null reads the upstream repositories."
+  type        = string
+  default     = null
+}
+
+variable "charts_available" {
+  description = "Charts (versions.json keys) the harness found, in the mirror or upstream; the components of the others are left out of this environment. The harness sets it."
+  type        = list(string)
+  default     = []
+}

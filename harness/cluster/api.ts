@@ -61,8 +61,12 @@ export async function kubeCall<T>(cluster: Cluster, what: string, call: () => Pr
   }
 }
 
-/** A raw API request (path relative to the server), authenticated from the kubeconfig by the client library. */
-export async function kubeRequest<T = unknown>(cluster: Cluster, method: "GET" | "POST" | "DELETE" | "PUT" | "PATCH", path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; body: T }> {
+/**
+ * A raw API request (path relative to the server), authenticated from the kubeconfig by the
+ * client library. PATCH defaults to a JSON merge patch: the one kind that needs no knowledge of
+ * the object's schema.
+ */
+export async function kubeRequest<T = unknown>(cluster: Cluster, method: "GET" | "POST" | "DELETE" | "PUT" | "PATCH", path: string, body?: unknown, contentType = method === "PATCH" ? "application/merge-patch+json" : "application/json"): Promise<{ status: number; body: T }> {
   const config = kubeConfig(cluster);
   const url = new URL(path, config.getCurrentCluster()!.server);
   const options: Parameters<typeof request>[1] & { headers: Record<string, string | number> } = { method, headers: {} };

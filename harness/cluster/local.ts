@@ -90,13 +90,17 @@ export async function startLocalControlPlane(versions?: Versions): Promise<Clust
       "--allow-privileged=true",
       "--enable-priority-and-fairness=false",
       "--profiling=false",
+      // No kubelet runs pods here, so no admission webhook (cert-manager's, an operator's)
+      // could ever answer: calling them would fail every object they intercept. Real
+      // clusters keep both plugins, and the charts configure the same webhooks there.
+      "--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook",
     ], file("kube-apiserver.log"));
     processes.push(apiProcess);
     await waitUntil(apiProcess, async () => (await httpsStatus(`${server}/readyz`, pki)) === 200, 90_000);
 
     const controllerProcess = supervise("kube-controller-manager", controllerManager, [
       `--kubeconfig=${kubeconfig}`,
-      "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller",
+      "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,persistentvolumeclaim-protection-controller",
       `--service-account-private-key-file=${file("sa.key")}`,
       `--root-ca-file=${file("ca.crt")}`,
       "--leader-elect=false",

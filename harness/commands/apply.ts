@@ -5,13 +5,16 @@ import type { CheckedPlan, EnvironmentRun } from "../environment.ts";
 import { PlatformError } from "../errors.ts";
 import { step } from "../progress.ts";
 import { renderChanges } from "../report/index.ts";
-import { envOption, gatedPlan, reportsOption, varFileOption } from "./plan.ts";
+import { maxApplyRounds } from "../stacks.ts";
+import { envOption, gatedPlan, policiesOption, reportsOption, varFileOption, waiversOption } from "./plan.ts";
 
 interface ApplyOptions {
   env: string;
   context?: string;
   reports: string;
   varFile?: string[];
+  policies?: string;
+  waivers?: string;
   autoApprove?: boolean;
   offline?: boolean;
 }
@@ -36,11 +39,13 @@ async function applySaved(options: ApplyOptions, label: string, run: Environment
 }
 
 export const applyCommand = new Command("apply")
-  .description("plan, run the gate, show the changes, then apply exactly the saved plan that passed; stacked environments go stack by stack")
+  .description("plan, run the gate, show the changes, then apply exactly the saved plan that passed; stacked environments go stack by stack, and what waited on an apply is planned and gated again")
   .addOption(envOption())
   .addOption(new Option("-c, --context <name>", "kubeconfig context to apply to (default: a cluster the harness starts, gone after the run)"))
   .addOption(reportsOption())
   .addOption(varFileOption())
+  .addOption(policiesOption())
+  .addOption(waiversOption())
   .addOption(new Option("--offline").hideHelp())
   .option("--auto-approve", "apply without asking (CI); the gate still decides")
   .action(async (options: ApplyOptions) => {
@@ -48,7 +53,19 @@ export const applyCommand = new Command("apply")
     const report = await gatedPlan(
       { ...options, ci: false },
       {
-        single: async (run, checked) => void (await applySaved(options, options.env, run, checked)),
+        single: async (run, first, replan) => {
+          // Some resources can only be planned once an earlier apply created what they need (the
+          // infra namespace before its charts, CRDs before their custom resources): the
+          // configuration lists them in its `pending` output, and each round is a new gated plan.
+          let checked = first;
+          for (let round = 1; ; round++) {
+            if ((await applySaved(options, options.env, run, checked)) !== "applied" || !checked.hasChanges) return;
+            const pending = ((await run.tofu.output()).pending?.value ?? []) as string[];
+            if (pending.length === 0 || round === maxApplyRounds) return;
+            step(`planning again for what waited on this apply: ${pending.join("; ")}`);
+            checked = (await replan()).checked;
+          }
+        },
         // A stack is applied right after its own gate passed; the next stack is planned against the result.
         afterGate: ({ run, checked }) => applySaved(options, `${options.env}/${run.stack.name}`, run, checked),
       },

@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { PlatformError } from "../errors.ts";
 import { repoRoot } from "../paths.ts";
 import { loadRegoRules } from "./rego.ts";
-import { applyWaivers, expiredWaivers, isBlocking, type Waiver } from "./waivers.ts";
+import { applyWaivers, checkWaivers, isBlocking, noWaivers, type WaiverSet } from "./waivers.ts";
 import { ruleMetadataSchema, violationSchema, type Finding, type PolicyInput, type Rule, type TypeScriptRule } from "./types.ts";
 
 export const policiesDir = join(repoRoot, "policies");
@@ -53,15 +53,27 @@ export interface Evaluation {
   passed: boolean;
 }
 
-export async function evaluate(rules: Rule[], input: PolicyInput, waivers: Waiver[] = [], today = new Date()): Promise<Evaluation> {
+/** A rule that throws is a bug in the rule, named as such: the gate never passes around it. */
+async function run(rule: Rule, input: PolicyInput) {
+  try {
+    return await rule.evaluate(input);
+  } catch (error) {
+    if (error instanceof PlatformError) throw error;
+    throw new PlatformError(`policy ${rule.id} failed on this plan: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`, `This is a bug in policies/${rule.id}: fix the rule (PLATFORM_DEBUG=1 shows the stack); the gate does not pass while a rule cannot run.`, { cause: error });
+  }
+}
+
+export async function evaluate(rules: Rule[], input: PolicyInput, waivers: WaiverSet = noWaivers, today = new Date()): Promise<Evaluation> {
+  const checked = checkWaivers(waivers, new Set(rules.map((rule) => rule.id)), today);
   const outcomes: RuleOutcome[] = await Promise.all(
     rules.map(async (rule) => ({
       rule: { id: rule.id, title: rule.title, severity: rule.severity, kind: rule.kind },
-      findings: applyWaivers((await rule.evaluate(input)).map((violation) => ({ ...violation, ruleId: rule.id, severity: rule.severity })), waivers, today),
+      findings: applyWaivers((await run(rule, input)).map((violation) => ({ ...violation, ruleId: rule.id, severity: rule.severity })), checked.usable, today),
     })),
   );
-  if (waivers.length > 0) {
-    outcomes.push({ rule: { id: "waiver-expired", title: "Waivers are current", severity: "error", kind: "typescript" }, findings: expiredWaivers(waivers, today) });
+  if (waivers.file !== undefined) {
+    outcomes.push({ rule: { id: "waiver-invalid", title: "Waivers are valid", severity: "error", kind: "typescript" }, findings: checked.invalid });
+    outcomes.push({ rule: { id: "waiver-expired", title: "Waivers are current", severity: "error", kind: "typescript" }, findings: checked.expired });
   }
   const findings = outcomes.flatMap((outcome) => outcome.findings);
   return { outcomes, findings, passed: !findings.some(isBlocking) };

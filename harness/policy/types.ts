@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { PlannedResource } from "../plan.ts";
 import type { SourceFile } from "../hcl.ts";
+import type { HelmSource } from "./charts.ts";
 import type { Facts } from "./facts.ts";
 
 export const severitySchema = z.enum(["error", "warning"]);
@@ -9,6 +10,12 @@ export type Severity = z.infer<typeof severitySchema>;
 /** What every rule yields, Rego or TypeScript alike: the unit of the gate and of every report. */
 export const violationSchema = z.object({
   address: z.string().min(1),
+  /**
+   * Where in the resource (or the source) the problem sits: a container's value path
+   * (spec[0].template[0].spec[0].container[1]), a Helm value path, or file:line. Optional:
+   * the address alone names a resource-wide problem.
+   */
+  path: z.string().optional(),
   message: z.string().min(1),
   fix: z.string().min(1),
 });
@@ -39,6 +46,8 @@ export interface PolicyInput {
   resources: PlannedResource[];
   /** The Kubernetes objects of the plan in one shape (see facts.ts). */
   facts: Facts;
+  /** Every helm_release as written in HCL, literal strings with file:line (see charts.ts); Rego rules get it too. */
+  helmSources?: HelmSource[];
   sources: SourceFile[];
 }
 

@@ -1,7 +1,7 @@
 import Table from "cli-table3";
 import pc from "picocolors";
 import type { PlannedResource } from "../plan.ts";
-import { changeLine, costSummary, rangeText, verdict, waiverNote, type PolicyReport } from "./model.ts";
+import { changeLine, costSummary, rangeText, verdict, waiverNote, where, type PolicyReport } from "./model.ts";
 
 const statusLabel = { pass: pc.green("pass"), fail: pc.red("FAIL"), warn: pc.yellow("warn"), waived: pc.magenta("waived") };
 
@@ -22,7 +22,7 @@ export function renderConsole(report: PolicyReport): string {
   if (report.cost) lines.push(renderCost(report));
   if (report.findings.length > 0) {
     const findings = new Table({ head: ["rule", "resource", "problem", "fix"], colWidths: [20, 36, 40, 44], wordWrap: true, style: tableStyle });
-    for (const finding of report.findings) findings.push([finding.ruleId, finding.address, finding.message + waiverNote(finding), finding.fix]);
+    for (const finding of report.findings) findings.push([finding.ruleId, where(finding), finding.message + waiverNote(finding), finding.fix]);
     lines.push(findings.toString());
   }
   lines.push(report.passed ? pc.green(verdict(report)) : pc.red(pc.bold(verdict(report))));

@@ -1,5 +1,5 @@
 import junitModule, { type Builder } from "junit-report-builder";
-import { costSummary, rangeText, type PolicyReport } from "./model.ts";
+import { costSummary, rangeText, where, type PolicyReport } from "./model.ts";
 
 // A CommonJS package with `exports.default`: Node hands ESM the builder itself, TypeScript
 // types it as the module object.
@@ -11,7 +11,7 @@ export function renderJUnit(report: PolicyReport): string {
   const suite = builder.testSuite().name(`policies.${report.environment}`).timestamp(report.generatedAt);
   for (const rule of report.rules) {
     const testCase = suite.testCase().className(`policies.${rule.kind}`).name(`${rule.id}: ${rule.title}`);
-    const detail = rule.findings.map((f) => `${f.address}: ${f.message}\n  fix: ${f.fix}`).join("\n");
+    const detail = rule.findings.map((f) => `${where(f)}: ${f.message}\n  fix: ${f.fix}`).join("\n");
     if (rule.status === "fail") testCase.failure(`${rule.findings.length} finding(s)`, "PolicyViolation").standardOutput(detail);
     else if (detail) testCase.standardOutput(detail);
   }

@@ -1,5 +1,5 @@
 import { markdownTable } from "markdown-table";
-import { changeLine, costSummary, rangeText, verdict, waiverNote, type PolicyReport } from "./model.ts";
+import { changeLine, costSummary, rangeText, verdict, waiverNote, where, type PolicyReport } from "./model.ts";
 
 /** Pipes and newlines would break a table cell. */
 function cell(text: string): string {
@@ -31,7 +31,7 @@ export function renderMarkdown(report: PolicyReport): string {
   if (report.findings.length > 0) {
     sections.push(
       "### Findings",
-      markdownTable([["Rule", "Resource", "Problem", "How to fix"], ...report.findings.map((f) => [f.ruleId, `\`${f.address}\``, cell(f.message + waiverNote(f)), cell(f.fix)])]),
+      markdownTable([["Rule", "Resource", "Problem", "How to fix"], ...report.findings.map((f) => [f.ruleId, `\`${where(f)}\``, cell(f.message + waiverNote(f)), cell(f.fix)])]),
     );
   }
   return `${sections.join("\n\n")}\n`;

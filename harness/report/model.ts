@@ -117,6 +117,17 @@ export function changeLine(report: Pick<PolicyReport, "changes">): string {
   return `${create} to create, ${update} to update, ${replace} to replace, ${remove} to destroy, ${unchanged} unchanged`;
 }
 
+/** The resource and, where the rule knows it, the container, value path or file:line within it. */
+export function where(finding: Pick<Finding, "address" | "path">): string {
+  return finding.path ? `${finding.address} @ ${finding.path}` : finding.address;
+}
+
+/** A path of the form file:line names a source location (source rules, waiver files). */
+export function sourceLocation(finding: Pick<Finding, "path">): { file: string; line: number } | undefined {
+  const match = finding.path?.match(/^([^\s:]+\.(?:tf|tofu|json|tfvars|hcl|yaml|yml)):(\d+)$/);
+  return match ? { file: match[1]!, line: Number(match[2]) } : undefined;
+}
+
 export function waiverNote(finding: Finding): string {
   if (!finding.waiver) return "";
   const { owner, expires, expired, reason } = finding.waiver;

@@ -1,9 +1,10 @@
 import type { Log, ReportingDescriptor, Result } from "sarif";
-import type { PolicyReport } from "./model.ts";
+import { sourceLocation, where, type PolicyReport } from "./model.ts";
 
 /**
- * SARIF 2.1.0 for code-scanning views. A plan does not say which file declared a resource, so
- * results point at the environment's main.tf and name the resource as a logical location.
+ * SARIF 2.1.0 for code-scanning views. Findings of source rules carry file:line and point
+ * there; a plan does not say which file declared a resource, so plan findings point at the
+ * environment's main.tf and name the resource (and the path within it) as a logical location.
  */
 export function renderSarif(report: PolicyReport, environmentPath: string): string {
   const rules: ReportingDescriptor[] = report.rules.map((rule) => ({
@@ -13,20 +14,23 @@ export function renderSarif(report: PolicyReport, environmentPath: string): stri
     helpUri: `policies/${rule.id}/README.md`,
     defaultConfiguration: { level: rule.severity === "error" ? "error" : "warning" },
   }));
-  const results: Result[] = report.findings.map((finding) => ({
+  const results: Result[] = report.findings.map((finding) => {
+    const source = sourceLocation(finding);
+    return {
     ruleId: finding.ruleId,
     level: finding.severity === "error" ? "error" : "warning",
-    message: { text: `${finding.address}: ${finding.message}. Fix: ${finding.fix}` },
+    message: { text: `${where(finding)}: ${finding.message}. Fix: ${finding.fix}` },
     locations: [
       {
-        physicalLocation: { artifactLocation: { uri: `${environmentPath}/main.tf` } },
-        logicalLocations: [{ fullyQualifiedName: finding.address, kind: "resource" }],
+        physicalLocation: source ? { artifactLocation: { uri: source.file }, region: { startLine: source.line } } : { artifactLocation: { uri: `${environmentPath}/main.tf` } },
+        logicalLocations: [{ fullyQualifiedName: where(finding), kind: "resource" }],
       },
     ],
     ...(finding.waiver && !finding.waiver.expired
       ? { suppressions: [{ kind: "external" as const, status: "accepted" as const, justification: `${finding.waiver.reason} (owner ${finding.waiver.owner}, until ${finding.waiver.expires})` }] }
       : {}),
-  }));
+    };
+  });
   const log: Log = {
     version: "2.1.0",
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",

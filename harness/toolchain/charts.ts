@@ -46,7 +46,7 @@ export interface ChartPackage {
   contentDigest: string;
 }
 
-interface Entry {
+export interface Entry {
   path: string;
   data: Buffer;
 }
@@ -77,7 +77,7 @@ function sha256(data: Buffer | string): string {
 }
 
 /** Files of a chart archive relative to the chart's own folder, bundled subchart archives expanded in place. */
-async function chartFiles(archive: Buffer): Promise<Entry[]> {
+export async function chartFiles(archive: Buffer): Promise<Entry[]> {
   const entries = await untar(gunzipSync(archive));
   const root = entries[0]?.path.split("/")[0];
   if (!root || entries.some((entry) => !entry.path.startsWith(`${root}/`))) throw new Error("not a chart archive: expected one top-level folder");

@@ -252,10 +252,14 @@ export async function ensurePlanToolchain(configDir?: string, versions: Versions
   return { tofu, opa, cliConfig };
 }
 
-/** Every folder of the repository holding .tf files (environments, modules, fixtures). */
-function configurationDirs(dir = repoRoot): string[] {
+/**
+ * Every folder of the repository holding configuration files in any form tofu reads
+ * (environments, modules, fixtures). A walk of the tree, not of git, so a source archive
+ * without .git lists the same folders.
+ */
+export function configurationDirs(dir = repoRoot): string[] {
   const entries = readdirSync(dir, { withFileTypes: true });
-  const here = entries.some((entry) => entry.isFile() && entry.name.endsWith(".tf")) ? [dir] : [];
+  const here = entries.some((entry) => entry.isFile() && /\.(tf|tofu)(\.json)?$/.test(entry.name)) ? [dir] : [];
   const below = entries
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith(".") && entry.name !== "node_modules")
     .flatMap((entry) => configurationDirs(join(dir, entry.name)));

@@ -20,6 +20,8 @@ const toolSchema = z.object({
   onlyWhen: z.enum(["docker", "bench"]).optional(),
   /** Arguments that make the binary print its version, to accept a copy already on PATH. */
   versionCommand: z.array(z.string()).min(1),
+  /** How the pin relates to the upstream release, for people. */
+  note: z.string().optional(),
 });
 
 const providerSchema = z.object({

@@ -1,20 +1,24 @@
+import { databaseFamilyOf } from "../../harness/policy/databases.ts";
 import type { Workload } from "../../harness/policy/facts.ts";
 import { defineRule, type Violation } from "../../harness/policy/types.ts";
 
 type Layer = "infra" | "data" | "apps";
 
-const infraComponents = ["traefik", "cert-manager", "external-dns", "velero", "kube-prometheus-stack", "prometheus", "grafana", "loki", "alloy", "promtail", "alertmanager"];
-const dataComponents = new Set(["postgres", "mariadb", "mysql", "valkey", "redis"]);
+const infraComponents = ["traefik", "cert-manager", "external-dns", "velero", "kube-prometheus-stack", "prometheus", "grafana", "loki", "alloy", "promtail", "alertmanager", "victoria-logs-single", "victoria-logs", "vector", "kube-state-metrics", "prometheus-node-exporter", "node-exporter"];
+// Caches by image name; database servers are recognised once, in harness/policy/databases.ts.
+const dataComponents = new Set(["valkey", "redis", "redis-server", "keydb", "dragonfly", "memcached"]);
 // Namespaces no app may use: the shared layers, and Kubernetes' own.
 const notForApps = (namespace: string) => namespace === "infra" || namespace === "data" || namespace === "default" || namespace.startsWith("kube-");
 
-/** registry/path/name:tag@digest -> name; a chart URL or OCI path -> chart name. */
-const baseName = (reference: string) => reference.split("@")[0]!.split("/").pop()!.split(":")[0]!.toLowerCase();
+/** registry/path/name:tag@digest -> name; a chart URL, OCI path, local path or packaged .tgz -> chart name. */
+const baseName = (reference: string) =>
+  reference.replace(/\/+$/, "").split("@")[0]!.split("/").pop()!.split(":")[0]!.toLowerCase().replace(/-\d+\.\d+\.\d+([-+][\w.]+)?\.tgz$/, "").replace(/\.tgz$/, "");
 
 // An infra component ships several images (cert-manager-controller, loki-canary), hence the prefix.
 function layerOfName(name: string): Layer | undefined {
   if (infraComponents.some((component) => name === component || name.startsWith(`${component}-`))) return "infra";
-  return dataComponents.has(name) ? "data" : undefined;
+  // A database image belongs to the data layer even as a client (the data module's provisioning Jobs).
+  return dataComponents.has(name) || databaseFamilyOf(name) ? "data" : undefined;
 }
 
 /**
@@ -23,7 +27,7 @@ function layerOfName(name: string): Layer | undefined {
  * (node-exporter in kube-prometheus-stack) takes its release's layer.
  */
 function layerOfWorkload(workload: Workload, releaseLayer: Layer | undefined): Layer {
-  if (workload.labels["platform/database-engine"] !== undefined || workload.labels["platform/backup-of"] !== undefined) return "data";
+  if (workload.database || workload.labels["platform/backup-of"] !== undefined) return "data";
   const layers = workload.containers.filter((c) => !c.init).map((c) => layerOfName(baseName(c.image)));
   return layers.find((layer) => layer === "infra") ?? layers.find((layer) => layer === "data") ?? releaseLayer ?? "apps";
 }
@@ -57,10 +61,10 @@ export default defineRule({
     const releases = new Map<string, { layer: Layer; namespace: string }>();
     for (const resource of input.resources.filter((r) => r.helm && !(r.actions.length === 1 && r.actions[0] === "delete"))) {
       const chart = baseName(resource.helm!.chart);
-      const release = { layer: layerOfName(chart) ?? "apps", namespace: resource.helm!.namespace };
+      const release = { layer: layerOfName(chart) ?? (databaseFamilyOf(chart) ? "data" : "apps"), namespace: resource.helm!.namespace } as const;
       releases.set(resource.address, release);
       const violation = misplaced(release.layer, release.namespace, resource.address, `chart "${chart}" (helm release ${String(resource.values.name ?? resource.name)})`);
-      if (violation) violations.push(violation);
+      if (violation) violations.push({ ...violation, path: "namespace" });
     }
 
     for (const workload of input.facts.workloads) {
@@ -69,7 +73,7 @@ export default defineRule({
       // The release's own finding already covers objects that share its layer and namespace.
       if (release && release.layer === layer && release.namespace === workload.namespace) continue;
       const violation = misplaced(layer, workload.namespace, workload.address, `${workload.kind} ${workload.name}`);
-      if (violation) violations.push(violation);
+      if (violation) violations.push({ ...violation, path: workload.path ? `${workload.path}.metadata.namespace` : "metadata[0].namespace" });
     }
 
     for (const namespace of input.facts.namespaces) {
@@ -78,6 +82,7 @@ export default defineRule({
       if (actual === expected) continue;
       violations.push({
         address: namespace.address,
+        path: `${namespace.path}.labels`,
         message: `namespace "${namespace.name}" is labelled platform/layer=${actual ?? "(none)"}; it must be ${expected}`,
         fix: expected === "apps"
           ? 'Create app namespaces through modules/namespace with layer = "apps"; infra and data components go in the "infra" and "data" namespaces, not new ones.'

@@ -50,3 +50,40 @@ describe("mail-dns on DigitalOcean records", () => {
     expect(addresses(inputOf(resources, { root_domain: "example.org", dns_migration_mode: false }))).toEqual([]);
   });
 });
+
+// The class of "mail is on": the chart by any reference, or Mailu's images deployed another way;
+// records in any spelling of the name and the value.
+describe("mail-dns on every way mail is switched on", () => {
+  const chart = (reference: string): PlannedResource => {
+    const values = { chart: reference, namespace: "mailu", values: [] };
+    return { ...mailu, values, helm: helmReleaseOf(values) };
+  };
+  const front: PlannedResource = {
+    address: "kubernetes_deployment_v1.front", module: "", mode: "managed", type: "kubernetes_deployment_v1", name: "front", provider: "hashicorp/kubernetes", actions: ["create"], afterUnknown: {},
+    values: { metadata: [{ name: "front", namespace: "mailu" }], spec: [{ template: [{ spec: [{ container: [{ name: "front", image: "ghcr.io/mailu/front:2024.06.51" }] }] }] }] },
+  };
+  const withoutDmarc = complete.filter((r) => r.name !== "dmarc");
+
+  it.each([
+    ["a packaged chart from a mirror", "/work/mirrors/charts/mailu-2.7.1.tgz"],
+    ["an OCI reference", "oci://ghcr.io/mailu/helm-charts/mailu"],
+    ["a local chart folder", "./charts/mailu/"],
+  ])("sees Mailu as %s", (_, reference) => {
+    expect(addresses(inputOf([chart(reference), ...withoutDmarc]))).toEqual(["digitalocean_record (TXT _dmarc.example.org v=DMARC1)"]);
+  });
+
+  it("sees Mailu deployed from its images without the chart", () => {
+    expect(addresses(inputOf([front, ...withoutDmarc]))).toEqual(["digitalocean_record (TXT _dmarc.example.org v=DMARC1)"]);
+  });
+
+  it("does not count a record of another zone, or a DKIM key under Mail-in-a-Box's selector", () => {
+    const resources = [mailu, complete[0]!, complete[1]!, complete[3]!, record("dkim-other", { type: "TXT", name: "dkim._domainkey", value: "v=DKIM1; p=x", domain: "example.net" }), record("dkim-mail", { type: "TXT", name: "mail._domainkey", value: "v=DKIM1; p=x" })];
+    expect(addresses(inputOf(resources))).toEqual(["digitalocean_record (TXT dkim._domainkey.example.org v=DKIM1)"]);
+  });
+
+  it("reads names and values in any case and form", () => {
+    const resources = [mailu, record("mx", { type: "MX", name: "EXAMPLE.ORG.", value: "mail.example.org.", priority: 10 }), record("spf", { type: "TXT", name: "", value: '"V=SPF1 mx -all"' }), complete[2]!, complete[3]!];
+    expect(rule.evaluate(inputOf(resources))).toEqual([]);
+  });
+});
+

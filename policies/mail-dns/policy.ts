@@ -20,13 +20,18 @@ const required: RequiredRecord[] = [
 ];
 
 const live = (resources: PlannedResource[]): PlannedResource[] => resources.filter((resource) => !(resource.actions.length === 1 && resource.actions[0] === "delete"));
-const isMailu = (resource: PlannedResource): boolean => resource.type === "helm_release" && /(^|\/)mailu$/.test(resource.helm?.chart ?? "");
+// The Mailu chart by any reference: name, repo/name, OCI path, local folder or packaged .tgz.
+const isMailu = (resource: PlannedResource): boolean =>
+  resource.type === "helm_release" && /(^|\/)mailu(-\d+\.\d+\.\d+([-+][\w.]+)?)?(\.tgz)?\/?$/i.test(resource.helm?.chart ?? "");
+// Mailu's own images (ghcr.io/mailu/front, mailu/postfix, ...), however they are deployed.
+const mailuImage = /(^|\/)mailu\/(front|postfix|dovecot|admin|rspamd|smtp|imap)\b/i;
 const text = (value: unknown): string => (typeof value === "string" ? value.trim() : "");
 
 /** DigitalOcean names the apex "@"; written as the full name, with or without the final dot, it is the same record. */
 function relativeName(name: string, domain: string): string {
-  const bare = name.replace(/\.$/, "");
-  if (bare === domain || bare === "@") return "@";
+  const bare = name.replace(/\.$/, "").toLowerCase();
+  domain = domain.toLowerCase();
+  if (bare === domain || bare === "@" || bare === "") return "@";
   return bare.endsWith(`.${domain}`) ? bare.slice(0, -domain.length - 1) : bare;
 }
 
@@ -39,7 +44,7 @@ function missingRecords(input: PolicyInput, records: PlannedResource[]): Violati
   // for the mail domain: the plan cannot say otherwise.
   const inZone = records.filter((record) => text(record.values.domain) === domain || record.afterUnknown.domain === true);
   return required
-    .filter((want) => !inZone.some((record) => record.values.type === want.type && relativeName(text(record.values.name), domain) === want.name && text(record.values.value).replace(/^"/, "").startsWith(want.prefix)))
+    .filter((want) => !inZone.some((record) => record.values.type === want.type && relativeName(text(record.values.name), domain) === want.name && text(record.values.value).replace(/^"/, "").toLowerCase().startsWith(want.prefix.toLowerCase())))
     .map((want) => {
       const fqdn = want.name === "@" ? domain : `${want.name}.${domain}`;
       return {
@@ -69,7 +74,7 @@ export default defineRule({
   evaluate(input) {
     const resources = live(input.resources);
     const records = resources.filter((resource) => resource.type === "digitalocean_record");
-    const mailu = input.variables.mailu_enabled === true || resources.some(isMailu);
+    const mailu = input.variables.mailu_enabled === true || resources.some(isMailu) || input.facts.workloads.some((w) => w.containers.some((c) => mailuImage.test(c.image)));
     return [...(mailu ? missingRecords(input, records) : []), ...(input.variables.dns_migration_mode === true ? longTtls(records) : [])];
   },
 });

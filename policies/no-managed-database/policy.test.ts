@@ -18,7 +18,19 @@ function planned(type: string, values: Record<string, unknown>): PlannedResource
 describe("no-managed-database on DigitalOcean database resources", () => {
   it.each(["digitalocean_database_cluster", "digitalocean_database_user", "digitalocean_database_connection_pool", "digitalocean_database_replica"])("rejects %s", (type) => {
     const violations = rule.evaluate(inputOf(planned(type, { name: "db" })));
-    expect(violations).toEqual([expect.objectContaining({ address: `${type}.db`, message: `${type} is a DigitalOcean managed database resource` })]);
+    expect(violations).toEqual([expect.objectContaining({ address: `${type}.db`, message: `${type} is a managed database resource` })]);
+  });
+
+  // Other clouds' managed databases, and reading one through a data source, are the same class.
+  it.each([
+    ["data", "digitalocean_database_cluster", "data source"],
+    ["managed", "aws_db_instance", "resource"],
+    ["managed", "google_sql_database_instance", "resource"],
+    ["managed", "azurerm_postgresql_flexible_server", "resource"],
+    ["managed", "neon_project", "resource"],
+  ] as const)("rejects a %s %s", (mode, type, what) => {
+    const violations = rule.evaluate(inputOf({ ...planned(type, { name: "db" }), mode, address: `${mode === "data" ? "data." : ""}${type}.db` }));
+    expect(violations).toEqual([expect.objectContaining({ address: `${mode === "data" ? "data." : ""}${type}.db`, message: `${type} is a managed database ${what}` })]);
   });
 
   it("leaves other DigitalOcean resources alone", () => {

@@ -16,10 +16,16 @@ unpinned(image) := "has no tag or digest" if {
 	not contains(last_segment(image), ":")
 }
 
-unpinned(image) := "uses the tag latest" if {
+unpinned(image) := sprintf("uses the moving tag %s", [tag]) if {
 	not contains(image, "@")
-	endswith(last_segment(image), ":latest")
+	parts := split(last_segment(image), ":")
+	count(parts) == 2
+	tag := parts[1]
+	lower(tag) in moving_tags
 }
+
+# Tags that registries move on every release by convention.
+moving_tags := {"latest", "stable", "edge", "nightly", "main", "master", "dev", "develop", "rolling", "current", "release", "lts", "mainline", "unstable", "testing", "canary"}
 
 last_segment(image) := segment if {
 	segments := split(image, "/")
@@ -40,6 +46,7 @@ deny contains violation if {
 	violation := {
 		"msg": sprintf("%s: %s", [workload.address, message]),
 		"address": workload.address,
+		"path": container.path,
 		"message": message,
 		"fix": fix(container.image),
 	}
@@ -57,27 +64,37 @@ deny contains violation if {
 	violation := {
 		"msg": sprintf("%s: %s", [resource.address, message]),
 		"address": resource.address,
+		"path": sprintf("values.%s", [dotted(path)]),
 		"message": message,
 		"fix": fix(image),
 	}
 }
 
+# An image object under any key (image, initImage, sidecar.image, images.server, ...): a
+# repository with a tag that is empty or moving, and no digest.
 deny contains violation if {
 	some resource in input.resources
 	walk(resource.helm.values, [path, image])
-	path[count(path) - 1] == "image"
-	image.repository
-	tag := image.tag
-	tag in {"", "latest"}
+	is_object(image)
+	is_string(image.repository)
+	tag := object.get(image, "tag", "")
+	is_string(tag)
+	unpinned_tag(tag)
 	object.get(image, "digest", "") == ""
+	not contains(image.repository, "@")
 	message := sprintf("Helm value %s.tag = \"%s\" leaves %s unpinned", [dotted(path), tag, image.repository])
 	violation := {
 		"msg": sprintf("%s: %s", [resource.address, message]),
 		"address": resource.address,
+		"path": sprintf("values.%s.tag", [dotted(path)]),
 		"message": message,
 		"fix": sprintf("Set %s.tag to a released version of %s (or %s.digest to its sha256:... digest); an empty tag falls back to whatever the chart defaults to.", [dotted(path), image.repository, dotted(path)]),
 	}
 }
+
+unpinned_tag(tag) if tag == ""
+
+unpinned_tag(tag) if lower(tag) in moving_tags
 
 dotted(path) := concat(".", [segment | some p in path; segment := format_key(p)])
 

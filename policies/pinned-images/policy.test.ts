@@ -26,7 +26,7 @@ describe("pinned-images on Helm values", () => {
     expect((await messages(release(values))).sort()).toEqual([
       'Helm value image = "nginx" has no tag or digest',
       'Helm value sidecars.0.image = "registry.internal:5000/proxy" has no tag or digest',
-      'Helm value worker.image = "nginx:latest" uses the tag latest',
+      'Helm value worker.image = "nginx:latest" uses the moving tag latest',
     ]);
   });
 

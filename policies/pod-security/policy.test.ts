@@ -36,15 +36,15 @@ describe("pod-security on Helm-rendered workloads", () => {
     expect(messages([release("wordpress", deployment("{}", "{ name: php, image: 'docker.io/library/wordpress:6.8.2-php8.3-fpm' }"))])).toEqual([]);
   });
 
-  it("allows privileged containers only in a namespace the plan labels as infra", () => {
-    const agent = deployment("{ runAsUser: 0 }", "{ name: node-agent, image: 'velero/velero:v1.16.2', securityContext: { privileged: true } }");
-    const infra: PlannedResource = {
-      address: "kubernetes_namespace_v1.infra", module: "", mode: "managed", type: "kubernetes_namespace_v1", name: "infra", provider: "hashicorp/kubernetes", actions: ["create"], afterUnknown: {},
-      values: { metadata: [{ name: "infra", labels: { "platform/layer": "infra", "pod-security.kubernetes.io/enforce": "privileged" } }] },
+  it("allows privileged containers only in the namespaces of privileged-namespaces.json, whatever a label says", () => {
+    const agent = deployment("{ runAsUser: 0 }", "{ name: node-agent, image: 'velero/velero:v1.16.2', securityContext: { privileged: true, allowPrivilegeEscalation: false } }");
+    const monitoring: PlannedResource = {
+      address: "kubernetes_namespace_v1.monitoring", module: "", mode: "managed", type: "kubernetes_namespace_v1", name: "monitoring", provider: "hashicorp/kubernetes", actions: ["create"], afterUnknown: {},
+      values: { metadata: [{ name: "monitoring", labels: { "platform/layer": "infra", "pod-security.kubernetes.io/enforce": "baseline" } }] },
     };
-    expect(messages([infra, release("infra", agent)])).toEqual([]);
-    expect(messages([release("infra", agent)])).toEqual([
-      'container "node-agent" of Deployment infra/web is privileged in namespace "infra", which is not an infra namespace (platform/layer = infra) of this plan',
+    expect(messages([release("infra", agent)])).toEqual([]);
+    expect(messages([monitoring, release("monitoring", agent)])).toEqual([
+      'container "node-agent" of Deployment monitoring/web is privileged, in namespace "monitoring", which is not listed in policies/pod-security/privileged-namespaces.json',
     ]);
   });
 });

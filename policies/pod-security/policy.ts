@@ -1,19 +1,22 @@
 import { defineRule, type Violation } from "../../harness/policy/types.ts";
 import type { Container, Workload } from "../../harness/policy/facts.ts";
+import { imageRepository } from "../../harness/policy/databases.ts";
 import rootAllowed from "./root-allowed.json" with { type: "json" };
+import privilegedNamespaces from "./privileged-namespaces.json" with { type: "json" };
 
 const levels = ["privileged", "baseline", "restricted"];
 const enforceLabel = "pod-security.kubernetes.io/enforce";
+/** The one list of namespaces allowed the privileged level and host access. */
+const privileged = new Set(Object.keys(privilegedNamespaces).filter((key) => !key.startsWith("$")));
+const listFile = "policies/pod-security/privileged-namespaces.json";
+
+// Pod Security "baseline" allows adding only these capabilities.
+const baselineCapabilities = new Set(["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]);
+// ... and only these sysctls.
+const safeSysctls = new Set(["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"]);
 
 /** The image without tag or digest, with Docker Hub's implicit prefixes dropped, as root-allowed.json names it. */
-function repositoryOf(image: string): string {
-  const withoutDigest = image.split("@")[0]!;
-  const slash = withoutDigest.lastIndexOf("/");
-  const colon = withoutDigest.lastIndexOf(":");
-  // A colon before the last "/" is a registry port, not a tag.
-  const repository = colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
-  return repository.replace(/^(index\.)?docker\.io\//, "").replace(/^library\//, "");
-}
+const repositoryOf = (image: string) => imageRepository(image).path.replace(/^library\//, "");
 
 /**
  * Why the container may run as root, or undefined when it cannot. Container settings override
@@ -28,26 +31,58 @@ function rootReason(container: Container, workload: Workload): string | undefine
 }
 
 const subject = (container: Container, workload: Workload) =>
-  `${container.init ? "init container" : "container"} "${container.name}" of ${workload.kind} ${workload.namespace}/${workload.name}`;
+  `${container.init ? "init container" : container.ephemeral ? "ephemeral container" : "container"} "${container.name}" of ${workload.kind} ${workload.namespace}/${workload.name}`;
+
+/** Baseline-level host access and privilege, each with the value path it sits at. */
+function* hostAccess(workload: Workload, enforced: string | undefined): Generator<{ path: string; what: string }> {
+  // In the resource's own spelling: host_pid in a kubernetes_* resource, hostPID in a manifest.
+  const typed = !workload.podPath.startsWith("manifest");
+  const at = (field: string) => `${workload.podPath}.${typed ? field.replace(/([a-z])([A-Z]+)/g, "$1_$2").toLowerCase().replace(/^security_context\./, "security_context[0].") : field}`;
+  const it = `${workload.kind} ${workload.namespace}/${workload.name}`;
+  if (workload.hostNetwork) yield { path: at("hostNetwork"), what: `${it} uses the host's network namespace (hostNetwork)` };
+  if (workload.hostPID) yield { path: at("hostPID"), what: `${it} uses the host's PID namespace (hostPID)` };
+  if (workload.hostIPC) yield { path: at("hostIPC"), what: `${it} uses the host's IPC namespace (hostIPC)` };
+  for (const volume of workload.volumes.filter((v) => v.type === "hostPath")) yield { path: volume.path, what: `${it} mounts the host path ${volume.hostPath} (volume "${volume.name}")` };
+  for (const sysctl of workload.sysctls.filter((name) => !safeSysctls.has(name))) yield { path: at("securityContext.sysctls"), what: `${it} sets the unsafe sysctl ${sysctl}` };
+  if (workload.podSeccompProfile === "Unconfined") yield { path: at("securityContext.seccompProfile"), what: `${it} runs without seccomp (seccompProfile Unconfined)` };
+  for (const container of workload.containers) {
+    const who = subject(container, workload);
+    if (container.privileged === true) yield { path: container.path, what: `${who} is privileged` };
+    if (container.hostPorts.length > 0) yield { path: container.path, what: `${who} binds host port ${container.hostPorts.join(", ")}` };
+    const added = container.capabilitiesAdd.filter((cap) => !baselineCapabilities.has(cap));
+    if (added.length > 0) yield { path: container.path, what: `${who} adds the capabilities ${added.join(", ")}` };
+    // The kubernetes provider sends allow_privilege_escalation = true unless a container sets it.
+    if (container.allowPrivilegeEscalation === true) yield { path: container.path, what: `${who} allows privilege escalation (set allow_privilege_escalation = false; the provider defaults it to true)` };
+    else if (enforced === "restricted" && container.allowPrivilegeEscalation !== false) yield { path: container.path, what: `${who} does not set allowPrivilegeEscalation = false, which its restricted namespace requires (its pods would be refused)` };
+    if (container.seccompProfile === "Unconfined") yield { path: container.path, what: `${who} runs without seccomp (seccompProfile Unconfined)` };
+    if (container.procMount !== undefined && container.procMount !== "Default") yield { path: container.path, what: `${who} sets procMount ${container.procMount}` };
+  }
+}
 
 export default defineRule({
   id: "pod-security",
-  title: "Pod Security: labelled namespaces, non-root, no privileged containers outside infra",
+  title: "Pod Security: labelled namespaces, non-root, host access only in the listed infra namespaces",
   severity: "error",
   evaluate(input) {
     const violations: Violation[] = [];
+    const enforcedLevel = new Map<string, string>();
     for (const namespace of input.facts.namespaces) {
       const level = namespace.labels[enforceLabel];
-      if (level !== undefined && levels.includes(level)) continue;
+      if (level !== undefined) enforcedLevel.set(namespace.name, level);
+      const path = `${namespace.path}.labels`;
+      if (level !== undefined && levels.includes(level) && (level !== "privileged" || privileged.has(namespace.name))) continue;
       violations.push({
         address: namespace.address,
-        message: level === undefined ? `namespace "${namespace.name}" has no ${enforceLabel} label` : `namespace "${namespace.name}" has ${enforceLabel} = "${level}", which is not a Pod Security level`,
-        fix: `Label namespace "${namespace.name}" ${enforceLabel} = "restricted" (or "baseline" for an app that cannot meet restricted, "privileged" only for infra node agents).`,
+        path,
+        message: level === undefined
+          ? `namespace "${namespace.name}" has no ${enforceLabel} label`
+          : level === "privileged"
+            ? `namespace "${namespace.name}" enforces "privileged", and it is not one of the namespaces listed in ${listFile}`
+            : `namespace "${namespace.name}" has ${enforceLabel} = "${level}", which is not a Pod Security level`,
+        fix: `Label namespace "${namespace.name}" ${enforceLabel} = "restricted" (or "baseline" for an app that cannot meet restricted); "privileged" is only for the namespaces in ${listFile}.`,
       });
     }
 
-    // Node agents (log shippers, CSI and backup agents) are the only privileged pods, and they live in the infra layer.
-    const infra = new Set(input.facts.namespaces.filter((namespace) => namespace.labels["platform/layer"] === "infra").map((namespace) => namespace.name));
     for (const workload of input.facts.workloads) {
       for (const container of workload.containers) {
         const repository = repositoryOf(container.image);
@@ -55,17 +90,20 @@ export default defineRule({
         if (root && !Object.hasOwn(rootAllowed, repository)) {
           violations.push({
             address: workload.address,
+            path: container.path,
             message: `${subject(container, workload)} ${root}`,
             fix: `Set security_context { run_as_non_root = true, run_as_user = <the image's non-root uid> } on the pod or on "${container.name}"; if the image truly needs root, add "${repository}" with the reason to policies/pod-security/root-allowed.json.`,
           });
         }
-        if (container.privileged === true && !infra.has(workload.namespace)) {
-          violations.push({
-            address: workload.address,
-            message: `${subject(container, workload)} is privileged in namespace "${workload.namespace}", which is not an infra namespace (platform/layer = infra) of this plan`,
-            fix: `Remove privileged = true from "${container.name}" and grant only the capabilities it needs; a node agent that needs host access belongs in the infra namespace.`,
-          });
-        }
+      }
+      if (privileged.has(workload.namespace)) continue;
+      for (const access of hostAccess(workload, enforcedLevel.get(workload.namespace))) {
+        violations.push({
+          address: workload.address,
+          path: access.path,
+          message: `${access.what}, in namespace "${workload.namespace}", which is not listed in ${listFile}`,
+          fix: `Remove it (grant only a baseline capability, set allowPrivilegeEscalation = false, use a volume instead of a host path); a node agent that needs the host belongs in a namespace of ${listFile}.`,
+        });
       }
     }
     return violations;

@@ -32,7 +32,7 @@ describe("postgres-first on helm releases", () => {
   it("rejects a database server the chart bundles into the app's namespace", () => {
     const bundled = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: wordpress-mariadb\nspec:\n  template:\n    spec:\n      containers:\n        - name: mariadb\n          image: docker.io/library/mariadb:11.8.3\n";
     expect(evaluate(release("wordpress", "mariadb:\n  enabled: true\n", bundled))).toEqual([
-      expect.objectContaining({ address: "helm_release.wordpress", message: "StatefulSet wordpress/wordpress-mariadb runs its own mariadb database server; databases live in the data layer" }),
+      expect.objectContaining({ address: "helm_release.wordpress", message: "StatefulSet wordpress/wordpress-mariadb runs its own mariadb database server (container \"mariadb\", image docker.io/library/mariadb:11.8.3); databases live in the data layer" }),
     ]);
   });
 

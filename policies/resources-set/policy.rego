@@ -34,6 +34,7 @@ deny contains violation if {
 	violation := {
 		"msg": sprintf("%s: %s", [workload.address, message]),
 		"address": workload.address,
+		"path": container.path,
 		"message": message,
 		"fix": sprintf("Set the %s of %s \"%s\" in its resources block, sized from observed use (e.g. requests = { cpu = \"100m\", memory = \"256Mi\" }, limits = { memory = \"512Mi\" }).", [concat(", ", missing), kind, container.name]),
 	}

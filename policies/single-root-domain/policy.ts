@@ -1,3 +1,4 @@
+import { lineOf, literalsOf } from "../../harness/hcl.ts";
 import type { PlannedResource } from "../../harness/plan.ts";
 import { defineRule, type PolicyInput, type Violation } from "../../harness/policy/types.ts";
 import allowlist from "./infrastructure-hosts.json" with { type: "json" };
@@ -30,56 +31,6 @@ function domainsIn(text: string): string[] {
     .map((match) => match[0]);
 }
 
-/**
- * The literal text of an hcl2json string. Expressions come through as "${...}" (or "%{...}"),
- * where references are not literals but quoted strings inside them are.
- */
-function literalTexts(text: string, start = 0, quoted = false): { literals: string[]; end: number } {
-  const literals: string[] = [];
-  let current = "";
-  let i = start;
-  while (i < text.length && !(quoted && text[i] === '"')) {
-    const char = text[i]!;
-    if (quoted && char === "\\") {
-      current += text[i + 1] === "n" ? "\n" : (text[i + 1] ?? "");
-      i += 2;
-    } else if ((char === "$" || char === "%") && text[i + 1] === char && text[i + 2] === "{") {
-      current += `${char}{`; // "$${" is HCL's escape for a literal "${"
-      i += 3;
-    } else if ((char === "$" || char === "%") && text[i + 1] === "{") {
-      literals.push(current);
-      current = "";
-      const inner = expressionLiterals(text, i + 2);
-      literals.push(...inner.literals);
-      i = inner.end;
-    } else {
-      current += char;
-      i++;
-    }
-  }
-  literals.push(current);
-  return { literals: literals.filter(Boolean), end: i + 1 };
-}
-
-function expressionLiterals(text: string, start: number): { literals: string[]; end: number } {
-  const literals: string[] = [];
-  let depth = 0;
-  let i = start;
-  while (i < text.length) {
-    const char = text[i]!;
-    if (char === '"') {
-      const inner = literalTexts(text, i + 1, true);
-      literals.push(...inner.literals);
-      i = inner.end;
-      continue;
-    }
-    if (char === "{") depth++;
-    else if (char === "}" && depth-- === 0) return { literals, end: i + 1 };
-    i++;
-  }
-  return { literals, end: i };
-}
-
 const isIndex = (segment: string): boolean => segment.startsWith("[");
 const shown = (path: string[]): string => path.map((segment, i) => (i === 0 || isIndex(segment) ? segment : `.${segment}`)).join("");
 
@@ -103,17 +54,20 @@ function* stringsOf(value: unknown, path: string[]): Generator<{ path: string[];
 
 function moduleLiterals(input: PolicyInput): Violation[] {
   const violations: Violation[] = [];
-  for (const file of input.sources.filter((source) => source.inModule)) {
+  // Every form tofu reads (.tf, .tofu, JSON), locals and interpolations included; a file a
+  // .tofu twin shadows is not read by tofu, so it names no host.
+  for (const file of input.sources.filter((source) => source.inModule && !source.shadowed && source.role !== "variables")) {
     const reported = new Set<string>();
     for (const { path, text } of stringsOf(file.body, [])) {
       if (notHosts(path)) continue;
       // The text after an interpolation ("${var.name}.example.com") starts at its dot.
-      const literals = literalTexts(text).literals.map((literal) => literal.replace(/^\./, ""));
+      const literals = literalsOf(text).map((literal) => literal.replace(/^\./, ""));
       for (const host of literals.flatMap(domainsIn)) {
         if (matches(host, infrastructureHosts) || reported.has(host)) continue;
         reported.add(host);
         violations.push({
           address: file.path,
+          path: `${file.path}:${lineOf(file, host)}`,
           message: `module hard-codes the domain "${host}" (in ${shown(path) || "the file"})`,
           fix: "Give the module a root_domain (or host) variable and build the name from it, e.g. \"app.${var.root_domain}\"; if the name is a registry or chart host, add it to policies/single-root-domain/infrastructure-hosts.json.",
         });
@@ -124,13 +78,36 @@ function moduleLiterals(input: PolicyInput): Violation[] {
 }
 
 const obj = (value: unknown): Json => (value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : {});
-// Environment variables that carry the app's public address (SERVER_URL, N8N_HOST, WEBHOOK_URL, ...).
-const hostVariable = /(^|_)(URL|HOST|DOMAIN)$/;
+// Settings that carry the app's public address, by name: env vars, ConfigMap keys and Helm
+// values (SERVER_URL, N8N_HOST, WEBHOOK_URL, WORDPRESS_SITEURL, WP_HOME, SERVER_NAME, HOSTNAMES,
+// NEXTCLOUD_TRUSTED_DOMAINS, OVERWRITEHOST, siteUrl, trustedDomains, ...), in any case.
+const hostSetting = /(ur[li]s?|hosts?|hostnames?|domains?|fqdns?|home|server_?names?|origins?|endpoints?)$/i;
+const splitCamel = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1_$2");
+const isHostSetting = (name: string) => hostSetting.test(splitCamel(name).replace(/[-.]/g, "_"));
 
 interface PlatformName {
   address: string;
   where: string;
   host: string;
+  path?: string;
+}
+
+/** Hosts a HostRegexp may match: it must be anchored under one name (`^...\.example\.org$`, or v2's `{sub:[a-z]+}.example.org`). */
+function regexpSuffix(pattern: string): string | undefined {
+  const v2 = pattern.match(/^(?:\{[^}]*\}\.)+((?:[a-z0-9-]+\.)+[a-z]{2,63})$/i);
+  if (v2) return v2[1]!;
+  const v3 = pattern.match(/\\\.((?:[a-z0-9-]+\\\.)*[a-z]{2,63})\$$/i);
+  return v3 && pattern.startsWith("^") ? v3[1]!.replaceAll("\\.", ".") : undefined;
+}
+
+/** Values of Helm values keys named like host settings, with their dotted path. */
+function* hostValues(value: unknown, path: string[]): Generator<{ path: string; text: string }> {
+  if (Array.isArray(value)) for (const [index, item] of value.entries()) yield* hostValues(item, [...path, String(index)]);
+  else if (value && typeof value === "object") for (const [key, item] of Object.entries(value)) yield* hostValues(item, [...path, key]);
+  else if (typeof value === "string") {
+    const key = path.filter((segment) => !/^\d+$/.test(segment)).at(-1) ?? "";
+    if (isHostSetting(key)) yield { path: path.join("."), text: value };
+  }
 }
 
 /** Kubernetes objects the plan carries as manifests: kubernetes_manifest and rendered charts. */
@@ -139,20 +116,34 @@ const manifestsOf = (resource: PlannedResource): Json[] =>
 
 function* platformNames(input: PolicyInput): Generator<PlatformName> {
   for (const ingress of input.facts.ingresses) {
-    for (const host of new Set([...ingress.hosts, ...ingress.tlsHosts])) yield { address: ingress.address, where: `${ingress.kind} ${ingress.namespace}/${ingress.name} host`, host };
+    for (const host of new Set([...ingress.hosts, ...ingress.tlsHosts])) yield { address: ingress.address, where: `${ingress.kind} ${ingress.namespace}/${ingress.name} host`, host, path: ingress.path };
+    for (const pattern of ingress.hostRegexps) {
+      const suffix = regexpSuffix(pattern);
+      // An unanchored pattern may match any host: judged as a name outside every domain.
+      yield { address: ingress.address, where: `${ingress.kind} ${ingress.namespace}/${ingress.name} HostRegexp \`${pattern}\``, host: suffix ?? "(any host)", path: ingress.path };
+    }
   }
   for (const workload of input.facts.workloads) {
     for (const container of workload.containers) {
       for (const [name, value] of Object.entries(container.env)) {
-        if (!hostVariable.test(name)) continue;
-        for (const host of domainsIn(value.toLowerCase())) yield { address: workload.address, where: `${workload.kind} ${workload.namespace}/${workload.name} container ${container.name} env ${name}`, host };
+        if (!isHostSetting(name)) continue;
+        for (const host of domainsIn(value.toLowerCase())) yield { address: workload.address, where: `${workload.kind} ${workload.namespace}/${workload.name} container ${container.name} env ${name}`, host, path: `${container.path}.env[${name}]` };
       }
+    }
+  }
+  for (const configMap of input.facts.configMaps) {
+    for (const [key, value] of Object.entries(configMap.data)) {
+      if (!isHostSetting(key)) continue;
+      for (const host of domainsIn(value.toLowerCase())) yield { address: configMap.address, where: `ConfigMap ${configMap.namespace}/${configMap.name} key ${key}`, host, path: `${configMap.path}.${key}` };
     }
   }
   for (const resource of input.resources) {
     if (resource.actions.length === 1 && resource.actions[0] === "delete") continue;
     if (resource.type === "digitalocean_domain" && typeof resource.values.name === "string") yield { address: resource.address, where: "digitalocean_domain name", host: resource.values.name };
     if (resource.type === "digitalocean_record" && typeof resource.values.domain === "string") yield { address: resource.address, where: "digitalocean_record domain", host: resource.values.domain };
+    for (const setting of resource.helm ? hostValues(resource.helm.values, []) : []) {
+      for (const host of domainsIn(setting.text.toLowerCase())) yield { address: resource.address, where: `Helm value ${setting.path}`, host, path: `values.${setting.path}` };
+    }
     for (const manifest of manifestsOf(resource)) {
       if (manifest.kind !== "Certificate" || !String(manifest.apiVersion).startsWith("cert-manager.io/")) continue;
       const dnsNames = obj(manifest.spec).dnsNames;
@@ -164,7 +155,7 @@ function* platformNames(input: PolicyInput): Generator<PlatformName> {
 const normalized = (host: string): string => host.trim().toLowerCase().replace(/\.$/, "").replace(/^\*\./, "");
 
 function derivedNames(input: PolicyInput): Violation[] {
-  const names = [...platformNames(input)].map((name) => ({ ...name, host: normalized(name.host) })).filter((name) => name.host && !matches(name.host, clusterInternalHosts));
+  const names = [...platformNames(input)].map((name) => ({ ...name, host: normalized(name.host) })).filter((name) => name.host && !matches(name.host, clusterInternalHosts) && !matches(name.host, infrastructureHosts));
   if (names.length === 0) return [];
   const root = typeof input.variables.root_domain === "string" ? normalized(input.variables.root_domain) : "";
   if (!root) {
@@ -174,9 +165,10 @@ function derivedNames(input: PolicyInput): Violation[] {
       fix: "Declare variable \"root_domain\" in the environment, set it once, and build every host from it (\"app.${var.root_domain}\").",
     }];
   }
-  const outside = new Map(names.filter((name) => name.host !== root && !name.host.endsWith(`.${root}`)).map((name) => [`${name.address} ${name.host}`, name]));
+  const outside = new Map(names.filter((name) => name.host !== root && !name.host.endsWith(`.${root}`)).map((name) => [`${name.address} ${name.where} ${name.host}`, name]));
   return [...outside.values()].map((name) => ({
     address: name.address,
+    ...(name.path ? { path: name.path } : {}),
     message: `${name.where} "${name.host}" is not root_domain "${root}" or a name under it`,
     fix: `Derive the name from var.root_domain (e.g. "app.\${var.root_domain}"), so it ends in ".${root}"; a second domain needs the owner's decision, not a literal.`,
   }));

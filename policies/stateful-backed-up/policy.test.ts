@@ -19,8 +19,14 @@ function evaluate(...resources: PlannedResource[]) {
 const expireAfter = (days: number, enabled = true) => ({ id: "expire", enabled, prefix: null, abort_incomplete_multipart_upload_days: null, expiration: [{ days, date: null, expired_object_delete_marker: false }], noncurrent_version_expiration: [] });
 
 describe("stateful-backed-up on Spaces buckets", () => {
-  it("accepts a backup bucket whose enabled rule expires old backups", () => {
-    expect(evaluate(bucket("acme-db-backups", [expireAfter(30)]), bucket("acme-velero", [{ ...expireAfter(0), expiration: [{ days: null, date: "2026-01-01", expired_object_delete_marker: false }] }]))).toEqual([]);
+  it("accepts a backup bucket whose enabled rule expires old backups by age", () => {
+    expect(evaluate(bucket("acme-db-backups", [expireAfter(30)]), bucket("acme-velero", [expireAfter(14)]))).toEqual([]);
+  });
+
+  it("rejects a rule that expires by date: every backup would go on that day", () => {
+    const byDate = { ...expireAfter(0), expiration: [{ days: null, date: "2027-01-01", expired_object_delete_marker: false }] };
+    const input: PolicyInput = { environment: "x", variables: {}, resources: [bucket("acme-velero", [expireAfter(0, false), byDate])], facts: factsOf([]), sources: [] };
+    expect(rule.evaluate(input).map((v) => [v.address, v.path])).toEqual([["digitalocean_spaces_bucket.acme-velero", "lifecycle_rule[1].expiration"]]);
   });
 
   it("rejects backup buckets without an enabled expiring rule", () => {

@@ -21,7 +21,7 @@ describe("storage-separation on helm releases", () => {
   it("rejects the StorageClass a csi-s3 chart installs", () => {
     const manifest = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: csi-s3\nprovisioner: ru.yandex.s3.csi\n";
     expect(evaluate(release("csi-s3", manifest))).toEqual([
-      { address: "helm_release.csi-s3", message: 'StorageClass "csi-s3" uses provisioner ru.yandex.s3.csi, which mounts object storage as a volume' },
+      { address: "helm_release.csi-s3", message: 'StorageClass "csi-s3" uses provisioner ru.yandex.s3.csi; only DigitalOcean block storage (dobs.csi.digitalocean.com) may hold state' },
     ]);
   });
 

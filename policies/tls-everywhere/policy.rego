@@ -29,6 +29,7 @@ deny contains violation if {
 	violation := {
 		"msg": sprintf("%s: %s", [ingress.address, message]),
 		"address": ingress.address,
+		"path": ingress.path,
 		"message": message,
 		"fix": "Add a tls entry listing every host of the route (Ingress: spec.tls[].hosts with a secretName; IngressRoute: spec.tls with a certResolver or secretName).",
 	}
@@ -44,41 +45,52 @@ deny contains violation if {
 	violation := {
 		"msg": sprintf("%s: %s", [ingress.address, message]),
 		"address": ingress.address,
+		"path": ingress.path,
 		"message": message,
 		"fix": sprintf("Add \"%s\" to the hosts of a tls entry (or use a wildcard *.<parent> entry) whose certificate covers it.", [host]),
 	}
 }
 
-# An unset hosts list is null in the plan, and concat() of null would drop the finding.
-tls_hosts(tls) := [host | some host in object.get(tls, "hosts", [])]
+# cert-manager's ingress-shim issues the certificate when the Ingress names an issuer; without
+# one, a TLS entry needs the Secret holding its certificate.
+issuer_annotated(ingress) if ingress.annotations["cert-manager.io/cluster-issuer"] != ""
 
-# cert-manager's ingress-shim issues the certificate when the Ingress names a ClusterIssuer;
-# without one, a TLS entry needs the Secret holding its certificate.
-cluster_issuer(resource) if resource.values.metadata[0].annotations["cert-manager.io/cluster-issuer"] != ""
+issuer_annotated(ingress) if ingress.annotations["cert-manager.io/issuer"] != ""
 
 deny contains violation if {
-	some resource in input.resources
-	resource.type == "kubernetes_ingress_v1"
-	not deleting(resource)
-	some tls in resource.values.spec[0].tls
-	object.get(tls, "secret_name", "") in {"", null}
-	not cluster_issuer(resource)
-	message := sprintf("Ingress %s/%s has a TLS entry for %s with no secret_name and no cert-manager.io/cluster-issuer annotation: no certificate will be served", [resource.values.metadata[0].namespace, resource.values.metadata[0].name, concat(", ", tls_hosts(tls))])
+	some ingress in input.facts.ingresses
+	ingress.kind == "Ingress"
+	some index, tls in ingress.tls
+	tls.secretName == ""
+	not issuer_annotated(ingress)
+	message := sprintf("Ingress %s/%s has a TLS entry for %s with no secretName and no cert-manager.io/cluster-issuer annotation: no certificate will be served", [ingress.namespace, ingress.name, concat(", ", tls.hosts)])
 	violation := {
-		"msg": sprintf("%s: %s", [resource.address, message]),
-		"address": resource.address,
+		"msg": sprintf("%s: %s", [ingress.address, message]),
+		"address": ingress.address,
+		"path": sprintf("%s.tls[%d]", [ingress.path, index]),
 		"message": message,
-		"fix": "Set secret_name on the tls block and annotate the Ingress with cert-manager.io/cluster-issuer = \"letsencrypt\" so cert-manager issues the certificate into that Secret.",
+		"fix": "Set secret_name on the tls block and annotate the Ingress with cert-manager.io/cluster-issuer = \"letsencrypt-production\" so cert-manager issues the certificate into that Secret.",
 	}
 }
 
-traefik_chart(chart) if chart == "traefik"
+# Any reference to the chart: name, repo/name, OCI path, local folder, packaged .tgz.
+traefik_chart(chart) if regex.match(`(^|/)traefik(-[0-9]+\.[0-9]+\.[0-9]+[-+0-9a-z.]*)?(\.tgz)?/?$`, lower(chart))
 
-traefik_chart(chart) if endswith(chart, "/traefik")
+# Chart v38+ spells it ports.web.http.redirections.entryPoint, v34 to v37
+# ports.web.redirections.entryPoint; older charts used ports.web.redirectTo (a string, later an
+# object with a port).
+redirects_to_websecure(values) if values.ports.web.http.redirections.entryPoint.to == "websecure"
 
-# Chart v34+ spells it ports.web.redirections.entryPoint; older charts used ports.web.redirectTo
-# (a string, later an object with a port).
 redirects_to_websecure(values) if values.ports.web.redirections.entryPoint.to == "websecure"
+
+# Chart v36+ moved it under ports.web.http.
+redirects_to_websecure(values) if values.ports.web.http.redirections.entryPoint.to == "websecure"
+
+# Or as Traefik's own static configuration flag.
+redirects_to_websecure(values) if {
+	some argument in values.additionalArguments
+	regex.match(`^--entry[pP]oints\.web\.http\.redirections\.entry[pP]oint\.to=websecure$`, argument)
+}
 
 redirects_to_websecure(values) if values.ports.web.redirectTo == "websecure"
 
@@ -94,7 +106,8 @@ deny contains violation if {
 	violation := {
 		"msg": sprintf("%s: %s", [resource.address, message]),
 		"address": resource.address,
+		"path": "values.ports.web",
 		"message": message,
-		"fix": "Set ports.web.redirections.entryPoint.to = \"websecure\" and ports.web.redirections.entryPoint.scheme = \"https\" in the release's values.",
+		"fix": "Set ports.web.http.redirections.entryPoint.to = \"websecure\" and .scheme = \"https\" in the release's values (ports.web.redirections.entryPoint on charts before v38).",
 	}
 }

@@ -24,7 +24,8 @@ describe("tls-everywhere on Helm releases", () => {
   });
 
   it.each([
-    ["ports.web.redirections.entryPoint (chart v34+)", "ports:\n  web:\n    redirections:\n      entryPoint:\n        to: websecure\n        scheme: https\n"],
+    ["ports.web.http.redirections.entryPoint (chart v38+)", "ports:\n  web:\n    http:\n      redirections:\n        entryPoint:\n          to: websecure\n          scheme: https\n"],
+    ["ports.web.redirections.entryPoint (charts v34 to v37)", "ports:\n  web:\n    redirections:\n      entryPoint:\n        to: websecure\n        scheme: https\n"],
     ["ports.web.redirectTo (older charts)", "ports:\n  web:\n    redirectTo:\n      port: websecure\n"],
   ])("accepts Traefik redirecting web to websecure via %s", async (_, values) => {
     expect(await evaluate([release("traefik", values)])).toEqual([]);

@@ -1,31 +1,47 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubeGet } from "../../harness/cluster/api.ts";
+import { kubeGet, kubeRequest } from "../../harness/cluster/api.ts";
 import { acquireCluster, type Cluster } from "../../harness/cluster/index.ts";
 import { openEnvironment, planAndCheck, type EnvironmentRun } from "../../harness/environment.ts";
 import { loadRules } from "../../harness/policy/engine.ts";
 import type { Rule } from "../../harness/policy/types.ts";
 import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
+import { veleroDrill } from "../../harness/velero.ts";
+import { checkChartValues } from "../../harness/toolchain/chart-values.ts";
+import { chartMirrorFromEnv } from "../../harness/toolchain/charts.ts";
+import { validateManifests } from "../../harness/toolchain/kubeconform.ts";
+import { loadVersions } from "../../harness/toolchain/versions.ts";
+import { factsOf } from "../../harness/policy/facts.ts";
+import type { PlannedResource } from "../../harness/plan.ts";
 
 type Namespace = { metadata: { name: string; labels: Record<string, string> }; status: { phase: string } };
 type StatefulSet = { metadata: { name: string; labels: Record<string, string> }; spec: { volumeClaimTemplates: Array<{ spec: { storageClassName: string; accessModes: string[] } }> } };
 type CronJob = { metadata: { name: string; labels: Record<string, string> } };
 type Secret = { metadata: { name: string; labels: Record<string, string> }; data: Record<string, string> };
 
+const noCharts = "PLATFORM_CHART_MIRROR is not set: environments/local ran without the infra layer's charts";
+const helmReleases = ["cert_manager", "external_dns", "prometheus", "traefik", "velero", "victoria_logs"].map((name) => `module.k8s_config.helm_release.${name}[0]`);
+
 describe("environments/local on a real local control plane", () => {
   let cluster: Cluster;
   let run: EnvironmentRun;
   let rules: Rule[];
   let runDir: string;
+  /** Every chart was found (PLATFORM_CHART_MIRROR set, or the upstream repositories reachable). */
+  let infra = false;
+  /** The releases of the first plan, with their rendered manifests. */
+  let releases: PlannedResource[] = [];
 
   beforeAll(async () => {
-    const toolchain = await ensurePlanToolchain();
+    const toolchain = await ensurePlanToolchain(join(import.meta.dirname, "../../environments/local"));
     rules = await loadRules(toolchain.opa);
     cluster = await acquireCluster({ prefer: "local" });
     runDir = join(cluster.kubeconfig, "..");
     run = await openEnvironment("local", cluster, toolchain);
+    infra = run.leftOut.length === 0;
   });
 
   afterAll(async () => {
@@ -43,8 +59,11 @@ describe("environments/local on a real local control plane", () => {
       "module.n8n_namespace.kubernetes_namespace_v1.this",
       "module.wordpress_namespace.kubernetes_namespace_v1.this",
     ]);
-    // Each namespace's default-deny and allow-dns, plus the data layer's own allows.
-    expect(checked.model.resources.filter((r) => r.type === "kubernetes_network_policy_v1")).toHaveLength(14);
+    // Each namespace's default-deny and allow-dns, plus the data layer's own allows, plus the
+    // infra layer's four when its charts are there.
+    expect(checked.model.resources.filter((r) => r.type === "kubernetes_network_policy_v1")).toHaveLength(infra ? 18 : 14);
+    // The helm provider's dry run needs the namespace: charts come with the next plan.
+    expect(checked.model.resources.filter((r) => r.type === "helm_release")).toEqual([]);
     const data = checked.model.resources.filter((r) => r.module === "module.data").map((r) => r.address);
     expect(data).toEqual(
       expect.arrayContaining([
@@ -56,6 +75,12 @@ describe("environments/local on a real local control plane", () => {
         "module.data.kubernetes_deployment_v1.valkey[0]",
       ]),
     );
+  });
+
+  it("without the charts, plans everything else and says which components it left out and why", (ctx) => {
+    ctx.skip(infra, "every chart was available: nothing was left out");
+    expect(run.leftOut.map((chart) => chart.pin.component).sort()).toEqual(["cert_manager", "external_dns", "logging", "monitoring", "traefik", "velero"]);
+    for (const chart of run.leftOut) expect(chart.reason).toMatch(/PLATFORM_CHART_MIRROR is not set and https:\/\/\S+ is unreachable|is missing from PLATFORM_CHART_MIRROR/);
   });
 
   it("applies the saved plan, and the API server holds the namespaces with their layer labels", async () => {
@@ -94,8 +119,121 @@ describe("environments/local on a real local control plane", () => {
     expect(Buffer.from(secret.body.data.host!, "base64").toString()).toBe("postgres.data.svc.cluster.local");
   });
 
+  it("with the charts, plans every release with its rendered manifests once the namespace exists, gates and applies them", async (ctx) => {
+    ctx.skip(!infra, noCharts);
+    const checked = await planAndCheck(run, rules);
+    releases = checked.model.resources.filter((r) => r.type === "helm_release");
+    expect(releases.map((r) => r.address).sort()).toEqual(helmReleases);
+    for (const release of releases) {
+      expect(release.helm!.manifests.length, release.address).toBeGreaterThan(3);
+      expect(release.helm!.repository, release.address).toMatch(/^https:\/\//);
+      expect(release.values.description, release.address).toContain(`from ${release.helm!.repository}`);
+    }
+    // The policies judge every chart's rendered workloads, not just the values passed to it.
+    const workloads = factsOf(checked.model.resources).workloads.filter((workload) => workload.source === "helm");
+    for (const release of releases) expect(workloads.filter((workload) => workload.address === release.address).length, release.address).toBeGreaterThan(0);
+    expect(checked.model.resources.filter((r) => r.type === "kubernetes_manifest")).toEqual([]);
+    expect(checked.evaluation.passed).toBe(true);
+    await run.tofu.apply(run.planFile);
+    expect(((await run.tofu.output()).pending!.value as string[]).length).toBe(2);
+  });
+
+  it("passes each release's values that its pinned chart's values schema and defaults accept", async (ctx) => {
+    ctx.skip(!infra || !process.env.PLATFORM_CHART_MIRROR, "PLATFORM_CHART_MIRROR is not set: chart values were not checked against the charts' schemas");
+    const mirror = chartMirrorFromEnv();
+    if (mirror?.kind !== "folder") return ctx.skip("PLATFORM_CHART_MIRROR is an OCI registry: values are checked against folder mirrors only");
+    const pins = loadVersions().charts;
+    const checked: Record<string, Record<string, string>> = {};
+    for (const release of releases) {
+      const pin = Object.values(pins).find((candidate) => candidate.chart === release.helm!.chart)!;
+      const result = await checkChartValues(await readFile(join(mirror.path, `${pin.chart}-${pin.version}.tgz`)), release.helm!.values);
+      expect(result.findings, release.address).toEqual([]);
+      checked[pin.chart] = result.checkedAgainst;
+    }
+    expect(checked.traefik).toEqual({ traefik: "values.schema.json" });
+    expect(checked["victoria-logs-single"]).toMatchObject({ "victoria-logs-single": "defaults" });
+  });
+
+  it("adds the ClusterIssuers and Velero's location and schedules once the charts' CRDs exist: a second gated plan and apply", async (ctx) => {
+    ctx.skip(!infra, noCharts);
+    for (const crd of ["clusterissuers.cert-manager.io", "certificates.cert-manager.io", "schedules.velero.io", "backupstoragelocations.velero.io", "ingressroutes.traefik.io"]) {
+      expect((await kubeGet(cluster, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}`)).status, crd).toBe(200);
+    }
+    const checked = await planAndCheck(run, rules);
+    expect(checked.evaluation.passed).toBe(true);
+    expect(checked.model.resources.filter((r) => r.type === "kubernetes_manifest").map((r) => r.address).sort()).toEqual([
+      'module.k8s_config.kubernetes_manifest.cluster_issuer["letsencrypt-production"]',
+      'module.k8s_config.kubernetes_manifest.cluster_issuer["letsencrypt-staging"]',
+      "module.k8s_config.kubernetes_manifest.velero_storage_location[0]",
+      'module.k8s_config.kubernetes_manifest.velero_schedule["daily"]',
+      'module.k8s_config.kubernetes_manifest.velero_schedule["weekly"]',
+    ].sort());
+    // Every rendered object, and the custom resources, strictly against the pinned Kubernetes
+    // version's schemas and the CRDs the charts installed.
+    const crds = (await kubeGet<{ items: Array<Record<string, unknown>> }>(cluster, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).body.items;
+    const objects = [...releases.flatMap((release) => release.helm!.manifests), ...checked.model.resources.filter((r) => r.type === "kubernetes_manifest").map((r) => r.values.manifest as Record<string, unknown>)];
+    const validation = await validateManifests(objects, crds);
+    expect(validation.findings).toEqual([]);
+    expect(validation.valid).toBe(objects.length);
+
+    await run.tofu.apply(run.planFile);
+    expect((await run.tofu.output()).pending!.value).toEqual([]);
+
+    const issuer = await kubeGet<{ spec: { acme: { server: string; solvers: unknown[] } } }>(cluster, "/apis/cert-manager.io/v1/clusterissuers/letsencrypt-production");
+    expect(issuer.body.spec.acme.server).toBe("https://acme-v02.api.letsencrypt.org/directory");
+    const schedule = await kubeGet<{ spec: { template: { ttl: string; includedNamespaces: string[] } } }>(cluster, "/apis/velero.io/v1/namespaces/infra/schedules/daily");
+    expect(schedule.body.spec.template).toMatchObject({ ttl: "168h", includedNamespaces: ["wordpress", "n8n", "crm", "nextcloud", "mailu"] });
+  });
+
+  it("runs Traefik behind one PROXY-protocol load balancer with the mail ports, and keeps production's webhooks", async (ctx) => {
+    ctx.skip(!infra, noCharts);
+    const service = await kubeGet<{ spec: { type: string; ports: Array<{ name: string; port: number }> }; metadata: { annotations: Record<string, string> } }>(cluster, "/api/v1/namespaces/infra/services/traefik");
+    expect(service.body.spec.type).toBe("LoadBalancer");
+    expect(Object.fromEntries(service.body.spec.ports.map((port) => [port.name, port.port]))).toMatchObject({ web: 80, websecure: 443, smtp: 25, smtps: 465, submission: 587, imaps: 993, sieve: 4190 });
+    expect(service.body.metadata.annotations).toMatchObject({
+      "service.beta.kubernetes.io/do-loadbalancer-enable-proxy-protocol": "true",
+      "service.beta.kubernetes.io/do-loadbalancer-type": "REGIONAL",
+      "service.beta.kubernetes.io/do-loadbalancer-hostname": "lb.platform.test",
+    });
+    expect((await kubeGet(cluster, "/apis/networking.k8s.io/v1/ingressclasses/traefik")).status).toBe(200);
+    // The local API server skips webhooks; the configurations are still what production gets.
+    expect((await kubeGet(cluster, "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/cert-manager-webhook")).status).toBe(200);
+  });
+
+  it("drills a Velero restore: the newest completed backup into scratch namespaces, judged by Velero's outcome", async (ctx) => {
+    ctx.skip(!infra, noCharts);
+    // No Velero server runs without a kubelet: this test plays its part, writing the Backup
+    // objects and the Restore's outcome the way Velero would, on the real API server.
+    const backups = `/apis/velero.io/v1/namespaces/infra/backups`;
+    // Through the status subresource where the CRD has one, else on the object itself.
+    const setStatus = async (path: string, status: Record<string, unknown>) => {
+      const viaSubresource = await kubeRequest(cluster, "PATCH", `${path}/status`, { status });
+      if (viaSubresource.status === 404) expect((await kubeRequest(cluster, "PATCH", path, { status })).status).toBe(200);
+      else expect(viaSubresource.status).toBe(200);
+    };
+    for (const [name, phase, completed] of [["daily-1", "Completed", "2026-01-01T02:40:00Z"], ["daily-2", "Completed", "2026-01-02T02:40:00Z"], ["daily-3", "PartiallyFailed", "2026-01-03T02:40:00Z"]] as const) {
+      const created = await kubeRequest(cluster, "POST", backups, { apiVersion: "velero.io/v1", kind: "Backup", metadata: { name, namespace: "infra" }, spec: { includedNamespaces: ["wordpress", "n8n"] } });
+      expect(created.status).toBe(201);
+      await setStatus(`${backups}/${name}`, { phase, completionTimestamp: completed });
+    }
+    const outcomes = ["Completed", "PartiallyFailed"];
+    for (const outcome of outcomes) {
+      const drill = veleroDrill(cluster, { namespace: "infra", timeoutMs: 60_000, pollMs: 200, keep: false });
+      let restoreName: string | undefined;
+      for (let attempt = 0; attempt < 100 && !restoreName; attempt++) {
+        const { body } = await kubeGet<{ items: Array<{ metadata: { name: string }; status?: unknown }> }>(cluster, "/apis/velero.io/v1/namespaces/infra/restores");
+        restoreName = body.items.find((item) => !item.status)?.metadata.name;
+        if (!restoreName) await sleep(100);
+      }
+      const restore = await kubeGet<{ spec: { backupName: string; namespaceMapping: Record<string, string> } }>(cluster, `/apis/velero.io/v1/namespaces/infra/restores/${restoreName}`);
+      expect(restore.body.spec).toMatchObject({ backupName: "daily-2", namespaceMapping: { wordpress: "drill-wordpress", n8n: "drill-n8n" } });
+      await setStatus(`/apis/velero.io/v1/namespaces/infra/restores/${restoreName}`, { phase: outcome, errors: outcome === "Completed" ? 0 : 2 });
+      const result = await drill;
+      expect(result).toMatchObject({ backup: "daily-2", phase: outcome, passed: outcome === "Completed" });
+    }
+  });
+
   it("keeps state and the saved plan encrypted at rest", async () => {
-    const { readFile } = await import("node:fs/promises");
     const state = await readFile(join(runDir, "terraform.tfstate"), "utf8");
     expect(JSON.parse(state)).toHaveProperty("encrypted_data");
     expect(state).not.toContain("platform/layer");
@@ -112,6 +250,15 @@ describe("environments/local on a real local control plane", () => {
 
   it("destroys everything it created (the namespace controller finalizes them)", async () => {
     await run.tofu.destroy();
+    if (infra) {
+      // Cluster-scoped objects of the charts go with their releases. Helm never deletes CRDs a
+      // chart ships in its crds/ folder (Traefik's, Velero's): those are the only ones left.
+      const roles = await kubeGet<{ items: Array<{ metadata: { name: string } }> }>(cluster, "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fmanaged-by%3DHelm");
+      expect(roles.body.items.map((item) => item.metadata.name)).toEqual([]);
+      const crds = await kubeGet<{ items: Array<{ spec: { group: string } }> }>(cluster, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+      const kept = ["gateway.networking.k8s.io", "hub.traefik.io", "traefik.io", "velero.io"];
+      expect([...new Set(crds.body.items.map((item) => item.spec.group))].filter((group) => !kept.includes(group))).toEqual([]);
+    }
     for (const name of ["infra", "data", "wordpress", "n8n"]) {
       let status = 200;
       for (let attempt = 0; attempt < 50 && status !== 404; attempt++) {

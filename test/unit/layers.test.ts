@@ -14,7 +14,7 @@ const layers: Array<{ name: string; paths: string[] }> = [
   { name: "cluster, tofu, report, services", paths: ["cluster/", "tofu.ts", "report/", "services/", "spaces.ts"] },
   { name: "migration", paths: ["migrate/"] },
   { name: "state", paths: ["state.ts"] },
-  { name: "environment, jobs, restore, drill, docs", paths: ["environment.ts", "inputs.ts", "stacks.ts", "bootstrap.ts", "jobs.ts", "restore.ts", "drill.ts", "docs.ts", "data-jobs-local.ts"] },
+  { name: "environment, jobs, restore, drills, docs", paths: ["environment.ts", "inputs.ts", "stacks.ts", "bootstrap.ts", "jobs.ts", "restore.ts", "drill.ts", "velero.ts", "docs.ts", "data-jobs-local.ts"] },
   { name: "end to end", paths: ["e2e.ts"] },
   { name: "commands", paths: ["commands/"] },
   { name: "cli", paths: ["cli.ts"] },

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { planStandalone } from "../../harness/environment.ts";
 import { repoRoot } from "../../harness/paths.ts";
-import { parsePlan, summarizeActions, type PlanModel } from "../../harness/plan.ts";
+import { helmReleaseOf, manifestObjects, parsePlan, summarizeActions, type PlanModel } from "../../harness/plan.ts";
 
 describe("plan model from real `tofu show -json` output", () => {
   let model: PlanModel;
@@ -46,5 +46,24 @@ describe("plan model from real `tofu show -json` output", () => {
       resource_changes: [{ address: "a.b", mode: "managed", type: "a", name: "b", provider_name: "registry.opentofu.org/x/a", change: { actions: ["delete"], before: { image: "old" }, after: null } }],
     });
     expect(plan.resources[0]).toMatchObject({ values: { image: "old" }, provider: "x/a", module: "" });
+  });
+});
+
+describe("helm releases in the plan model", () => {
+  const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "infra" } };
+  const service = { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "infra" } };
+
+  it("reads the manifest experiment's JSON map (one entry per object) and plain multi-document YAML alike", () => {
+    const asMap = JSON.stringify({ "infra/deployment.apps/apps/v1/web": deployment, "infra/service/v1/web": service });
+    expect(manifestObjects(asMap)).toEqual([deployment, service]);
+    expect(manifestObjects("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: infra}\n---\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: infra}\n")).toEqual([deployment, service]);
+    expect(manifestObjects("")).toEqual([]);
+  });
+
+  it("names the chart, also when Helm reads it from a mirror's <chart>-<version>.tgz", () => {
+    const release = (chart: string) => helmReleaseOf({ chart, version: "41.3.0", repository: "https://traefik.github.io/charts", namespace: "infra", values: [], set: [], manifest: "" });
+    expect(release("traefik").chart).toBe("traefik");
+    expect(release("/srv/charts/traefik-41.3.0.tgz").chart).toBe("traefik");
+    expect(release("/srv/charts/traefik-41.3.0.tgz").repository).toBe("https://traefik.github.io/charts");
   });
 });

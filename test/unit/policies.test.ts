@@ -1,11 +1,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { standaloneInput } from "../../harness/environment.ts";
 import { evaluate, loadRules, policyFolders } from "../../harness/policy/engine.ts";
 import { factsOf } from "../../harness/policy/facts.ts";
 import type { Rule } from "../../harness/policy/types.ts";
 import { ensurePlanToolchain, providerAvailable, providerMirrorVariable } from "../../harness/toolchain/index.ts";
+import { fixtureInput } from "../support/fixtures.ts";
+
+/** expected.json: the exact findings, each as its address and (where the rule knows it) its path. */
+interface Expected {
+  addresses?: string[];
+  violations?: Array<{ address: string; path?: string }>;
+}
+
+const shape = (violations: Array<{ address: string; path?: string }>) => violations.map((v) => `${v.address} @ ${v.path ?? ""}`).sort();
 
 // Every policy folder proves itself: its passing fixture yields nothing from it, its failing
 // fixture yields exactly the expected resources. Fixtures are real plans, not hand-written JSON.
@@ -30,14 +38,17 @@ describe.each(folders.map((folder) => [basename(folder), folder]))("policy %s", 
   });
 
   it("passes its passing fixture", async () => {
-    expect(await rule.evaluate(await standaloneInput(join(folder, "fixtures/pass")))).toEqual([]);
+    expect(await rule.evaluate(await fixtureInput(join(folder, "fixtures/pass")))).toEqual([]);
   });
 
-  it("catches every violation in its failing fixture", async () => {
-    const input = await standaloneInput(join(folder, "fixtures/fail"));
-    const expected = JSON.parse(readFileSync(join(folder, "fixtures/fail/expected.json"), "utf8")) as { addresses: string[] };
+  // fail: today's cases; classes: the class of input (other kinds, sources, spellings), each
+  // finding asserted by its address and the exact path within it.
+  it.each(["fail", "classes"].filter((kind) => existsSync(join(folder, "fixtures", kind, "expected.json"))))("catches every violation in its %s fixture", async (kind) => {
+    const input = await fixtureInput(join(folder, "fixtures", kind));
+    const expected = JSON.parse(readFileSync(join(folder, "fixtures", kind, "expected.json"), "utf8")) as Expected;
     const violations = await rule.evaluate(input);
-    expect(violations.map((v) => v.address).sort()).toEqual([...expected.addresses].sort());
+    if (expected.violations) expect(shape(violations)).toEqual(shape(expected.violations));
+    else expect(violations.map((v) => v.address).sort()).toEqual([...expected.addresses!].sort());
     for (const violation of violations) expect(violation.fix.length).toBeGreaterThan(20);
   });
 });
@@ -53,14 +64,17 @@ describe.each(withDigitalOcean.map((folder) => [basename(folder), folder]))("pol
   it("passes its digitalocean passing fixture", async (ctx) => {
     ctx.skip(!digitalocean, skipped);
     const rule = allRules.find((candidate) => candidate.id === id)!;
-    expect(await rule.evaluate(await standaloneInput(join(folder, "fixtures/digitalocean-pass")))).toEqual([]);
+    expect(await rule.evaluate(await fixtureInput(join(folder, "fixtures/digitalocean-pass")))).toEqual([]);
   });
 
   it("catches every violation in its digitalocean failing fixture", async (ctx) => {
     ctx.skip(!digitalocean, skipped);
     const rule = allRules.find((candidate) => candidate.id === id)!;
-    const expected = JSON.parse(readFileSync(join(folder, "fixtures/digitalocean-fail/expected.json"), "utf8")) as { addresses: string[] };
-    expect((await rule.evaluate(await standaloneInput(join(folder, "fixtures/digitalocean-fail")))).map((v) => v.address).sort()).toEqual([...expected.addresses].sort());
+    const expected = JSON.parse(readFileSync(join(folder, "fixtures/digitalocean-fail/expected.json"), "utf8")) as Expected;
+    const violations = await rule.evaluate(await fixtureInput(join(folder, "fixtures/digitalocean-fail")));
+    if (expected.violations) expect(shape(violations)).toEqual(shape(expected.violations));
+    else expect(violations.map((v) => v.address).sort()).toEqual([...expected.addresses!].sort());
+    for (const violation of violations) expect(violation.fix.length).toBeGreaterThan(20);
   });
 });
 
@@ -68,11 +82,12 @@ describe("policy engine", () => {
   it("runs Rego (wasm) and TypeScript rules and yields one Finding shape", async () => {
     expect(new Set(allRules.map((rule) => rule.kind))).toEqual(new Set(["rego", "typescript"]));
     const rules = allRules.filter((rule) => ["no-bitnami", "no-managed-database"].includes(rule.id));
-    const bitnami = await standaloneInput(join(folders.find((f) => f.endsWith("no-bitnami"))!, "fixtures/fail"));
-    const managed = await standaloneInput(join(folders.find((f) => f.endsWith("no-managed-database"))!, "fixtures/fail"));
+    const bitnami = await fixtureInput(join(folders.find((f) => f.endsWith("no-bitnami"))!, "fixtures/fail"));
+    const managed = await fixtureInput(join(folders.find((f) => f.endsWith("no-managed-database"))!, "fixtures/fail"));
     const evaluation = await evaluate(rules, { ...bitnami, resources: [...bitnami.resources, ...managed.resources] });
     expect(evaluation.passed).toBe(false);
-    const shapes = new Set(evaluation.findings.map((finding) => Object.keys(finding).sort().join(",")));
+    // path is optional: a finding about a whole resource has none.
+    const shapes = new Set(evaluation.findings.map((finding) => Object.keys(finding).filter((key) => key !== "path").sort().join(",")));
     expect([...shapes]).toEqual(["address,fix,message,ruleId,severity"]);
     expect(new Set(evaluation.findings.map((f) => f.ruleId))).toEqual(new Set(["no-bitnami", "no-managed-database"]));
   });

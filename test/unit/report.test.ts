@@ -6,6 +6,7 @@ import { planStandalone, policyInput } from "../../harness/environment.ts";
 import { repoRoot } from "../../harness/paths.ts";
 import { evaluate, loadRules } from "../../harness/policy/engine.ts";
 import { buildReport, renderConsole, writeReports, type PolicyReport } from "../../harness/report/index.ts";
+import { renderSarif } from "../../harness/report/sarif.ts";
 import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
 
 describe("report writers", () => {
@@ -34,7 +35,7 @@ describe("report writers", () => {
     const markdown = await readFile(written.markdown, "utf8");
     expect(markdown).toContain("## Policy report: `fixture`");
     expect(markdown).toMatch(/\| no-bitnami\s+\| rego\s+\| ❌ fail\s+\| 2\s+\|/);
-    expect(markdown).toMatch(/\| no-bitnami\s+\| `kubernetes_deployment_v1.cache` \|/);
+    expect(markdown).toMatch(/\| no-bitnami\s+\| `kubernetes_deployment_v1.cache @ spec\[0\]\.template\[0\]\.spec\[0\]\.(init_)?container\[0\]` \|/);
   });
 
   it("JSON: the whole report, machine-readable", async () => {
@@ -49,7 +50,12 @@ describe("report writers", () => {
     const [run] = sarif.runs;
     expect(run.tool.driver.rules.map((rule: { id: string }) => rule.id)).toEqual(report.rules.map((rule) => rule.id));
     expect(run.results).toHaveLength(report.findings.length);
-    expect(run.results[0]).toMatchObject({ ruleId: "no-bitnami", level: "error", locations: [{ logicalLocations: [{ fullyQualifiedName: "kubernetes_deployment_v1.cache" }] }] });
+    expect(run.results[0]).toMatchObject({ ruleId: "no-bitnami", level: "error", locations: [{ logicalLocations: [{ fullyQualifiedName: expect.stringMatching(/^kubernetes_deployment_v1\.cache @ spec\[0\]/) }] }] });
+  });
+
+  it("SARIF: a finding of a source rule points at its file and line", () => {
+    const sarif = JSON.parse(renderSarif({ ...report, findings: [{ ruleId: "secrets-hygiene", severity: "error", address: "modules/x/main.tf: locals.db_password", path: "modules/x/main.tf:12", message: "m", fix: "f" }] }, "environments/local"));
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation).toEqual({ artifactLocation: { uri: "modules/x/main.tf" }, region: { startLine: 12 } });
   });
 
   it("JUnit: one test case per rule, the failing rule as a failure", async () => {

@@ -1,28 +1,25 @@
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
-import { parse } from "@cdktf/hcl2json";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../../harness/paths.ts";
-import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
+import { loadSources } from "../../harness/hcl.ts";
+import { configurationDirs, ensurePlanToolchain } from "../../harness/toolchain/index.ts";
 import { loadVersions } from "../../harness/toolchain/versions.ts";
 
 const versions = loadVersions();
 
 describe("versions.json is the one place versions live", () => {
+  // A walk of the tree (not git ls-files), so a source archive without .git checks the same files.
   it("every required_providers entry in the repo pins exactly the version versions.json builds", async () => {
-    const { stdout } = await execa("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.tf"], { cwd: repoRoot });
-    const files = stdout.split("\n").filter(Boolean);
+    const files = (await Promise.all(configurationDirs().map((dir) => loadSources(dir)))).flat().filter((file) => !file.inModule && file.role !== "variables");
     expect(files.length).toBeGreaterThan(5);
     for (const file of files) {
-      const hcl = (await parse(file, await readFile(join(repoRoot, file), "utf8"))) as { terraform?: Array<{ required_providers?: Array<Record<string, { source: string; version: string }>> }> };
+      const hcl = file.body as { terraform?: Array<{ required_providers?: Array<Record<string, { source: string; version: string }>> }> };
       for (const block of hcl.terraform ?? []) {
         for (const providers of block.required_providers ?? []) {
           for (const [name, requirement] of Object.entries(providers)) {
             const pinned = versions.providers[requirement.source];
-            expect(pinned, `${relative(repoRoot, file)}: ${name} (${requirement.source}) is not in versions.json`).toBeDefined();
-            expect(requirement.version, `${file}: ${name}`).toBe(pinned!.version);
+            expect(pinned, `${file.path}: ${name} (${requirement.source}) is not in versions.json`).toBeDefined();
+            expect(requirement.version, `${file.path}: ${name}`).toBe(pinned!.version);
           }
         }
       }

@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { kubeGet, kubeRequest } from "./cluster/api.ts";
+import type { Cluster } from "./cluster/index.ts";
+import { PlatformError } from "./errors.ts";
+import { detail, step } from "./progress.ts";
+
+export interface DrillRequest {
+  namespace: string;
+  /** A Backup's name; default: the newest one that completed. */
+  backup?: string;
+  timeoutMs: number;
+  pollMs: number;
+  /** Keeps the scratch namespaces for inspection instead of deleting them. */
+  keep: boolean;
+}
+
+export interface DrillResult {
+  backup: string;
+  restore: string;
+  phase: string;
+  passed: boolean;
+  /** Source namespace → the scratch namespace it was restored into. */
+  namespaces: Record<string, string>;
+  volumes: { completed: number; failed: number };
+  errors: number;
+  warnings: number;
+}
+
+interface Backup {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: { includedNamespaces?: string[] };
+  status?: { phase?: string; completionTimestamp?: string };
+}
+
+interface Restore {
+  status?: { phase?: string; errors?: number; warnings?: number; failureReason?: string };
+}
+
+const finished = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+const velero = (namespace: string, resource: string) => `/apis/velero.io/v1/namespaces/${namespace}/${resource}`;
+
+/** The newest Backup whose phase is Completed: a failed or partial one proves nothing. */
+export function newestCompleted(backups: Backup[]): Backup | undefined {
+  return backups
+    .filter((backup) => backup.status?.phase === "Completed" && backup.status.completionTimestamp)
+    .sort((a, b) => b.status!.completionTimestamp!.localeCompare(a.status!.completionTimestamp!))[0];
+}
+
+async function chooseBackup(cluster: Cluster, request: DrillRequest): Promise<Backup> {
+  const { status, body } = await kubeGet<{ items?: Backup[] }>(cluster, velero(request.namespace, "backups"));
+  if (status === 404) throw new PlatformError(`no Velero in namespace ${request.namespace}: the velero.io API is not served`, "Enable components.velero in k8s-config and apply, or pass --namespace.");
+  const backups = body.items ?? [];
+  if (request.backup) {
+    const named = backups.find((backup) => backup.metadata.name === request.backup);
+    if (!named) throw new PlatformError(`no Velero backup named ${request.backup} in ${request.namespace}`, "List them with `velero backup get`, or omit --backup for the newest completed one.");
+    if (named.status?.phase !== "Completed") throw new PlatformError(`backup ${request.backup} is ${named.status?.phase ?? "not finished"}, not Completed`, "Drill a completed backup; a failed or partial one would not restore everything.");
+    return named;
+  }
+  const newest = newestCompleted(backups);
+  if (!newest) throw new PlatformError(`no completed Velero backup in ${request.namespace} (${backups.length} backups in other phases)`, "Check the schedules (`velero schedule get`) and the VeleroBackupFailed alert; the drill needs one completed backup.");
+  return newest;
+}
+
+/**
+ * Restores a Velero backup into scratch namespaces (drill-<namespace>) next to the live ones,
+ * waits for Velero to finish, and judges the result: the restore Completed with no errors and
+ * every file-system volume restored. Then it removes the scratch namespaces. The live
+ * namespaces are never touched.
+ */
+export async function veleroDrill(cluster: Cluster, request: DrillRequest): Promise<DrillResult> {
+  const backup = await chooseBackup(cluster, request);
+  const sources = backup.spec?.includedNamespaces?.filter((namespace) => namespace !== "*") ?? [];
+  if (sources.length === 0) throw new PlatformError(`backup ${backup.metadata.name} names no namespaces`, "Drill a backup of a schedule with includedNamespaces (the platform's schedules list the app namespaces).");
+  const namespaces = Object.fromEntries(sources.map((namespace) => [namespace, `drill-${namespace}`.slice(0, 63)]));
+  const name = `drill-${backup.metadata.name}-${Date.now().toString(36)}`.slice(0, 63);
+  step(`restoring Velero backup ${backup.metadata.name} into ${Object.values(namespaces).join(", ")} (restore ${name})`);
+  const created = await kubeRequest(cluster, "POST", velero(request.namespace, "restores"), {
+    apiVersion: "velero.io/v1",
+    kind: "Restore",
+    metadata: { name, namespace: request.namespace, labels: { "platform/job": "velero-drill" } },
+    spec: { backupName: backup.metadata.name, includedNamespaces: sources, namespaceMapping: namespaces, restorePVs: true, existingResourcePolicy: "none" },
+  });
+  if (created.status >= 300) throw new PlatformError(`the API server refused restore ${name} (HTTP ${created.status})`, "Check that the Velero CRDs are installed and that your credentials may create velero.io Restores.");
+
+  const deadline = Date.now() + request.timeoutMs;
+  let restore: Restore = {};
+  let reported = "";
+  while (!finished.has(restore.status?.phase ?? "")) {
+    if (Date.now() > deadline) {
+      throw new PlatformError(`restore ${name} did not finish within ${Math.round(request.timeoutMs / 1000)} s (phase ${restore.status?.phase ?? "New"})`, "Check that the Velero server and node agents run (`velero restore describe`); raise --timeout for large volumes.");
+    }
+    await sleep(request.pollMs);
+    restore = (await kubeGet<Restore>(cluster, `${velero(request.namespace, "restores")}/${name}`)).body;
+    const phase = restore.status?.phase ?? "New";
+    if (phase !== reported) detail(`restore ${name}: ${(reported = phase)}`);
+  }
+
+  const selector = encodeURIComponent(`velero.io/restore-name=${name}`);
+  const volumes = (await kubeGet<{ items?: Array<{ status?: { phase?: string } }> }>(cluster, `${velero(request.namespace, "podvolumerestores")}?labelSelector=${selector}`)).body.items ?? [];
+  const result: DrillResult = {
+    backup: backup.metadata.name,
+    restore: name,
+    phase: restore.status!.phase!,
+    namespaces,
+    volumes: { completed: volumes.filter((volume) => volume.status?.phase === "Completed").length, failed: volumes.filter((volume) => volume.status?.phase !== "Completed").length },
+    errors: restore.status?.errors ?? 0,
+    warnings: restore.status?.warnings ?? 0,
+    passed: false,
+  };
+  result.passed = result.phase === "Completed" && result.errors === 0 && result.volumes.failed === 0;
+
+  if (!request.keep) {
+    for (const scratch of Object.values(namespaces)) await kubeRequest(cluster, "DELETE", `/api/v1/namespaces/${scratch}`);
+  }
+  return result;
+}

@@ -1,0 +1,27 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { policiesDir, policyFolders } from "../../harness/policy/engine.ts";
+import { ensureTool } from "../../harness/toolchain/index.ts";
+
+/**
+ * Every Rego rule carries an `opa test` suite (policy_test.rego) that pins its class cases at
+ * the level of the rule itself; this runs them all, as `make test` does, and fails when a rule
+ * has none or any test fails.
+ */
+describe("opa test over policies/", () => {
+  it("runs a suite for every Rego rule, and every test passes", async () => {
+    const opa = await ensureTool("opa");
+    const { stdout, exitCode } = await execa(opa, ["test", policiesDir, "--format", "json"], { reject: false });
+    const results = JSON.parse(stdout) as Array<{ location: { file: string }; package: string; name: string; fail?: boolean; error?: unknown }>;
+    const failed = results.filter((result) => result.fail || result.error).map((result) => `${result.package}.${result.name}`);
+    expect(failed).toEqual([]);
+    expect(exitCode).toBe(0);
+    for (const folder of policyFolders().rego) {
+      expect(existsSync(join(folder, "policy_test.rego")), `${folder} has no policy_test.rego`).toBe(true);
+      const count = results.filter((result) => result.location.file.startsWith(folder)).length;
+      expect(count, `${folder}: opa tests run`).toBeGreaterThanOrEqual(2);
+    }
+  });
+});
