@@ -61,8 +61,43 @@ async function twoStacks(secondEncrypted: boolean): Promise<{ tree: string; env:
   return { tree, env };
 }
 
-const run = async (command: "plan" | "apply", tree: string) =>
-  platform([command, "--env", "twostack", ...(command === "apply" ? ["--auto-approve"] : []), "--reports", await mkdtemp(join(tmpdir(), "reports-"))], {
+// A stack that can plan `later` only once its first apply ran (as the infra namespace before
+// its charts): the plan-time snapshot keeps `pending` set until the next plan sees the marker.
+const waitingStack = `terraform {
+  backend "local" {}
+${encrypted}
+}
+
+variable "state_passphrase" {
+  description = "Encrypts state and plans."
+  type        = string
+  sensitive   = true
+}
+
+resource "terraform_data" "snapshot" {
+  input = fileexists("\${path.module}/ready")
+}
+
+resource "terraform_data" "first" {
+  depends_on = [terraform_data.snapshot]
+
+  provisioner "local-exec" {
+    command = "touch \${path.module}/ready"
+  }
+}
+
+resource "terraform_data" "later" {
+  count = fileexists("\${path.module}/ready") ? 1 : 0
+}
+
+output "pending" {
+  description = "What waits for the first apply."
+  value       = terraform_data.snapshot.output ? [] : ["later (waits for the first apply)"]
+}
+`;
+
+const run = async (command: "plan" | "apply", tree: string, envName = "twostack") =>
+  platform([command, "--env", envName, ...(command === "apply" ? ["--auto-approve"] : []), "--reports", await mkdtemp(join(tmpdir(), "reports-"))], {
     PLATFORM_ENVIRONMENTS_DIR: join(tree, "environments"),
     PLATFORM_WORK_DIR: await mkdtemp(join(tmpdir(), "work-")),
     TF_VAR_state_passphrase: "a-passphrase-for-the-test",
@@ -88,6 +123,21 @@ describe("make apply on a stacked environment", () => {
       expect(state).toContain("encrypted_data");
       expect(state).not.toContain('"label"');
     }
+  });
+
+  it("plans, gates and applies a stack again while its pending output lists something", async () => {
+    const tree = await editableTree();
+    const env = join(tree, "environments", "rounds");
+    await mkdir(join(env, "only"), { recursive: true });
+    await writeFile(join(env, "only", "main.tf"), waitingStack);
+    await writeFile(join(env, "stacks.yaml"), "stacks:\n  - name: only\n    description: needs two applies\n    offline: true\n");
+    await writeFile(join(env, "terraform.tfvars"), "");
+    const result = await run("apply", tree, "rounds");
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.all).toContain("rounds/only: planning again for what waited on this apply: later (waits for the first apply)");
+    expect(result.all.split("rounds/only: applied").length - 1).toBe(2);
+    expect(result.all).toContain("+ create terraform_data.later[0]");
+    expect(existsSync(join(env, "only", "ready"))).toBe(true);
   });
 
   it("never applies a stack whose gate failed, nor anything after it", async () => {
