@@ -28,10 +28,10 @@ locals {
   database_uid = 999
   rclone_uid   = 65534
 
-  superuser_secrets       = { postgresql = "postgres-superuser", mariadb = "mariadb-root" }
+  superuser_secrets = { postgresql = "postgres-superuser", mariadb = "mariadb-root" }
   # The backup user's credentials per engine: what the dump steps use, never the superuser's.
-  backup_user_secrets = { postgresql = "postgres-backup", mariadb = "mariadb-backup" }
-  backup_user         = "platform_backup"
+  backup_user_secrets     = { postgresql = "postgres-backup", mariadb = "mariadb-backup" }
+  backup_user             = "platform_backup"
   backup_credentials_name = "backup-credentials"
   bucket                  = var.backup_bucket == null ? "" : var.backup_bucket
 
