@@ -15,7 +15,7 @@ import { ensurePlanToolchain, providerAvailable, providerMirrorVariable } from "
 // the DigitalOcean provider run only where a mirror supplies it.
 const modulesDir = join(repoRoot, "modules");
 const modules = readdirSync(modulesDir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `modules/${entry.name}`).sort();
-const stacks = ["environments/production/cluster"];
+const stacks = ["environments/production/cluster", "environments/production/platform"];
 
 function declaredRuns(dir: string): number {
   const testsDir = join(repoRoot, dir, "tests");

@@ -36,11 +36,18 @@ module "k8s_config" {
     logging      = var.components.logging
   }
 
-  acme_email         = var.acme_email
+  # Production's API server has kubelets and a scheduler: every release waits until ready and
+  # runs its hooks, and the admission webhooks stay on.
+  local_control_plane = false
+  storage_class       = var.storage_class
+
+  acme_email = var.acme_email
+  # Sensitive: only from TF_VAR_external_dns_token; the module keeps it in a Secret in infra.
   digitalocean_token = var.external_dns_token
   # The load balancer connects from the VPC: the only source Traefik trusts PROXY headers from.
-  ingress = { trusted_cidrs = [local.vpc_ip_range], load_balancer_name = "${var.name}-ingress" }
+  ingress = { trusted_cidrs = [local.vpc_ip_range], load_balancer_name = "${var.name}-ingress", replicas = var.ingress_replicas }
 
+  # Velero's bucket and scoped key come from the cluster stack's state (live.tf), never a file.
   velero_storage     = var.components.velero ? { bucket = local.spaces_keys.velero.bucket, region = var.region } : null
   velero_credentials = var.components.velero ? { access_key = local.spaces_keys.velero.access_key, secret_key = local.spaces_keys.velero.secret_key } : null
   # velero_backup_ttl_days is the one retention figure: the weekly backups keep it, and the
@@ -49,6 +56,13 @@ module "k8s_config" {
     daily  = { schedule = "30 2 * * *", ttl = "${min(7, var.velero_backup_ttl_days) * 24}h" }
     weekly = { schedule = "0 4 * * 0", ttl = "${var.velero_backup_ttl_days * 24}h" }
   }
+  # Every app namespace, whether its app is on yet or not: an empty list would make Velero back
+  # up every namespace, database volumes' namespace included.
+  backup_namespaces = sort(keys(local.app_engines))
+
+  # Whether a receiver is configured is no secret; the configuration itself stays marked.
+  monitoring = nonsensitive(var.alertmanager_config == null) ? var.prometheus : merge(var.prometheus, { alertmanager_config = var.alertmanager_config })
+  logging    = var.victoria_logs
 }
 
 # ---------------------------------------------------------------------------------------------

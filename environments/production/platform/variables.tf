@@ -93,6 +93,11 @@ variable "acme_email" {
     condition     = var.acme_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", coalesce(var.acme_email, "-")))
     error_message = "acme_email must be an e-mail address such as ops@example.org."
   }
+
+  validation {
+    condition     = !var.components.cert_manager || var.acme_email != null
+    error_message = "components.cert_manager needs acme_email: the Let's Encrypt account's contact address, e.g. ops@example.org."
+  }
 }
 
 variable "external_dns_token" {
@@ -100,12 +105,82 @@ variable "external_dns_token" {
   type        = string
   default     = null
   sensitive   = true
+
+  validation {
+    condition     = !var.components.dns || var.external_dns_token != null
+    error_message = "components.dns needs external_dns_token: export TF_VAR_external_dns_token, a DigitalOcean token scoped to domain read/write."
+  }
 }
 
 variable "chart_mirror" {
   description = "Where Helm reads the pinned charts instead of their upstream repositories. The harness sets it from PLATFORM_CHART_MIRROR after checking every chart against versions.json; leave it unset in tfvars."
   type        = string
   default     = null
+}
+
+variable "ingress_replicas" {
+  description = "Traefik replicas behind the one load balancer (1-5). Two keep ingress and mail up while a node drains in an upgrade."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.ingress_replicas >= 1 && var.ingress_replicas <= 5 && floor(var.ingress_replicas) == var.ingress_replicas
+    error_message = "ingress_replicas must be a whole number from 1 to 5."
+  }
+}
+
+variable "storage_class" {
+  description = "StorageClass of the infra layer's volumes (Prometheus, Alertmanager, VictoriaLogs): a Retain class only, so deleting a release never deletes its data."
+  type        = string
+  default     = "do-block-storage-retain"
+
+  validation {
+    condition     = contains(["do-block-storage-retain", "do-block-storage-xfs-retain"], var.storage_class)
+    error_message = "storage_class must be do-block-storage-retain or do-block-storage-xfs-retain (Retain classes only)."
+  }
+}
+
+variable "prometheus" {
+  description = "Prometheus retention (days, and a size cap below the volume) and its volume size. The defaults fit two s-2vcpu-4gb nodes and an 8 GiB volume ($0.80/month)."
+  type = object({
+    retention_days = optional(number, 10)
+    retention_size = optional(string, "6GB")
+    volume_size    = optional(string, "8Gi")
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.prometheus.retention_days >= 1 && var.prometheus.retention_days <= 90 && can(regex("^[0-9]+(MB|GB)$", var.prometheus.retention_size)) && can(regex("^[0-9]+Gi$", var.prometheus.volume_size))
+    error_message = "prometheus needs retention_days 1-90, retention_size like 6GB and volume_size like 8Gi."
+  }
+}
+
+variable "alertmanager_config" {
+  description = "Alertmanager's configuration (YAML: receivers, routes). It usually holds an SMTP password or a webhook URL, so it is sensitive: set it as TF_VAR_alertmanager_config, never in a file. Null: alerts show only in Alertmanager's UI."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.alertmanager_config == null || can(yamldecode(coalesce(var.alertmanager_config, "{}")))
+    error_message = "alertmanager_config must be YAML (Alertmanager's configuration file)."
+  }
+}
+
+variable "victoria_logs" {
+  description = "VictoriaLogs retention (e.g. 14d, 2w) and its volume size (10Gi: $1.00/month)."
+  type = object({
+    retention_period = optional(string, "14d")
+    volume_size      = optional(string, "10Gi")
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = can(regex("^[0-9]+[dw]$", var.victoria_logs.retention_period)) && can(regex("^[0-9]+Gi$", var.victoria_logs.volume_size))
+    error_message = "victoria_logs needs retention_period like 14d or 2w and volume_size like 10Gi."
+  }
 }
 
 variable "backup_encryption_passphrase" {
