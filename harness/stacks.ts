@@ -3,10 +3,12 @@ import { existsSync, readdirSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { kubeRequest } from "./cluster/api.ts";
 import { withCluster } from "./cluster/index.ts";
 import { costAndCapacity, capacityRule, capacityViolations, type CostReport, type StackPlan } from "./cost/index.ts";
 import { chartInputs, planAndCheck, type CheckedPlan, type EnvironmentRun } from "./environment.ts";
 import { PlatformError } from "./errors.ts";
+import { loadSources } from "./hcl.ts";
 import { loadInputs, stackVarFile, undeclaredInputs, type EnvironmentInputs } from "./inputs.ts";
 import { environmentsDir, type EnvironmentLayout, type StackSpec } from "./layout.ts";
 import { workDir } from "./paths.ts";
@@ -18,6 +20,7 @@ import { loadWaivers, waiverFileName, type WaiverSet } from "./policy/waivers.ts
 import { detail, step } from "./progress.ts";
 import { assembleReport, mergeOutcomes, sumChanges, type PolicyReport, type StackStatus } from "./report/index.ts";
 import { Tofu } from "./tofu.ts";
+import { chartMirrorVariable } from "./toolchain/charts.ts";
 import { ensurePlanToolchain, type Toolchain } from "./toolchain/index.ts";
 
 /**
@@ -41,6 +44,8 @@ const nowhere = "http://127.0.0.1:9";
 export function offlineEnvironment(): Record<string, string> {
   return {
     DIGITALOCEAN_TOKEN: "offline-plan-dummy-token",
+    // The platform stack's token for external-dns (required with components.dns).
+    TF_VAR_external_dns_token: "offline-plan-dummy-token",
     DIGITALOCEAN_ACCESS_TOKEN: "",
     DIGITALOCEAN_API_URL: nowhere,
     SPACES_ENDPOINT_URL: nowhere,
@@ -264,6 +269,8 @@ export function capacityOutcome(cost: CostReport): RuleOutcome {
   return { rule: capacityRule, findings: capacityViolations(cost.capacity).map((violation) => ({ ...violation, ruleId: capacityRule.id, severity: capacityRule.severity })) };
 }
 
+const declaresChartMirror = (files: Awaited<ReturnType<typeof loadSources>>) => files.some((file) => !file.inModule && Object.hasOwn((file.body.variable ?? {}) as object, "chart_mirror"));
+
 /** The file of an online-only stack that reads the live platform, and its stand-in for estimates. */
 const liveFile = "live.tf";
 const footprintFile = join("footprint", "live.tf");
@@ -278,10 +285,17 @@ export async function estimateFootprint(layout: EnvironmentLayout, stack: StackS
   if (!existsSync(join(stack.dir, footprintFile))) {
     throw new PlatformError(`${layout.name}/${stack.name} has no ${footprintFile}`, `Add ${footprintFile}: the stand-in for ${liveFile} that estimates need.`);
   }
+  const charts = await chartInputs(stack.dir);
+  if (declaresChartMirror(await loadSources(stack.dir)) && !charts.variables.chart_mirror) {
+    throw new PlatformError(`${chartMirrorVariable} is not set, and an estimate reaches no chart repository`, `Point ${chartMirrorVariable} at a folder of the pinned charts (versions.json) to include the infra layer's charts in the estimate.`);
+  }
   step(`estimating the footprint of ${layout.name}/${stack.name} against a local API server`);
   return withCluster({ prefer: "local" }, async (cluster) => {
     const root = await mkdtemp(join(tmpdir(), "doks-platform-footprint-"));
     try {
+      // On a live cluster the first apply creates the infra namespace and the next plan adds the
+      // charts (the `pending` output); the estimate needs them at once, so the namespace exists.
+      await kubeRequest(cluster, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "infra" } });
       const dir = await shadowStack(layout, stack, root, { [liveFile]: await readFile(join(stack.dir, footprintFile), "utf8"), ...localBackend(root) }, [liveFile]);
       const tofu = new Tofu({
         toolchain,
@@ -289,7 +303,7 @@ export async function estimateFootprint(layout: EnvironmentLayout, stack: StackS
         displayDir: `${stack.dir} (footprint estimate)`,
         dataDir: join(root, "data"),
         varFiles: [await stackVarFile(inputs, stack.name, stack.dir, root)],
-        variables: { state_passphrase: randomBytes(24).toString("base64url"), footprint_kubeconfig: cluster.kubeconfig, ...(await chartInputs(stack.dir)).variables },
+        variables: { state_passphrase: randomBytes(24).toString("base64url"), footprint_kubeconfig: cluster.kubeconfig, ...charts.variables },
         environment: offlineEnvironment(),
       });
       await tofu.init();
