@@ -61,8 +61,8 @@ module "k8s_config" {
   backup_namespaces = sort(keys(local.app_engines))
 
   # Whether a receiver is configured is no secret; the configuration itself stays marked.
-  monitoring = nonsensitive(var.alertmanager_config == null) ? var.prometheus : merge(var.prometheus, { alertmanager_config = var.alertmanager_config })
-  logging    = var.victoria_logs
+  monitoring = nonsensitive(var.alertmanager_config == null) ? var.monitoring : merge(var.monitoring, { alertmanager_config = var.alertmanager_config })
+  logging    = var.logging
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -130,18 +130,15 @@ variable "ingress_replicas" {
 }
 
 variable "storage_class" {
-  description = "StorageClass of the infra layer's volumes (Prometheus, Alertmanager, VictoriaLogs): a Retain class only, so deleting a release never deletes its data."
+  description = "StorageClass of the infra layer's volumes (Prometheus, Alertmanager, VictoriaLogs): do-block-storage-retain or do-block-storage-xfs-retain, Retain classes only, so deleting a release never deletes its data. modules/k8s-config validates it."
   type        = string
   default     = "do-block-storage-retain"
-
-  validation {
-    condition     = contains(["do-block-storage-retain", "do-block-storage-xfs-retain"], var.storage_class)
-    error_message = "storage_class must be do-block-storage-retain or do-block-storage-xfs-retain (Retain classes only)."
-  }
 }
 
-variable "prometheus" {
-  description = "Prometheus retention (days, and a size cap below the volume) and its volume size. The defaults fit two s-2vcpu-4gb nodes and an 8 GiB volume ($0.80/month)."
+# monitoring and logging are modules/k8s-config's inputs of the same names, passed through: the
+# module validates them, and its messages name the fields as written here.
+variable "monitoring" {
+  description = "Prometheus retention (retention_days 1-90, and retention_size like 6GB below the volume) and its volume_size (like 8Gi). The defaults fit two s-2vcpu-4gb nodes and an 8 GiB volume ($0.80/month). Alertmanager's configuration is alertmanager_config, not set here."
   type = object({
     retention_days = optional(number, 10)
     retention_size = optional(string, "6GB")
@@ -149,11 +146,6 @@ variable "prometheus" {
   })
   default  = {}
   nullable = false
-
-  validation {
-    condition     = var.prometheus.retention_days >= 1 && var.prometheus.retention_days <= 90 && can(regex("^[0-9]+(MB|GB)$", var.prometheus.retention_size)) && can(regex("^[0-9]+Gi$", var.prometheus.volume_size))
-    error_message = "prometheus needs retention_days 1-90, retention_size like 6GB and volume_size like 8Gi."
-  }
 }
 
 variable "alertmanager_config" {
@@ -168,19 +160,14 @@ variable "alertmanager_config" {
   }
 }
 
-variable "victoria_logs" {
-  description = "VictoriaLogs retention (e.g. 14d, 2w) and its volume size (10Gi: $1.00/month)."
+variable "logging" {
+  description = "VictoriaLogs retention_period (like 14d or 2w) and volume_size (10Gi: $1.00/month)."
   type = object({
     retention_period = optional(string, "14d")
     volume_size      = optional(string, "10Gi")
   })
   default  = {}
   nullable = false
-
-  validation {
-    condition     = can(regex("^[0-9]+[dw]$", var.victoria_logs.retention_period)) && can(regex("^[0-9]+Gi$", var.victoria_logs.volume_size))
-    error_message = "victoria_logs needs retention_period like 14d or 2w and volume_size like 10Gi."
-  }
 }
 
 variable "backup_encryption_passphrase" {

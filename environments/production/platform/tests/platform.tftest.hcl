@@ -116,15 +116,8 @@ run "dns_needs_the_external_dns_token" {
   expect_failures = [var.external_dns_token]
 }
 
-run "rejects_a_storage_class_that_deletes_volumes" {
-  command = plan
-
-  variables {
-    storage_class = "do-block-storage"
-  }
-
-  expect_failures = [var.storage_class]
-}
+# storage_class, monitoring and logging pass through to modules/k8s-config unchanged; its own
+# tests (and its invalid-input matrix) show each refused at plan time.
 
 run "rejects_ingress_replicas_out_of_range" {
   command = plan
@@ -134,26 +127,6 @@ run "rejects_ingress_replicas_out_of_range" {
   }
 
   expect_failures = [var.ingress_replicas]
-}
-
-run "rejects_a_prometheus_volume_without_a_unit" {
-  command = plan
-
-  variables {
-    prometheus = { volume_size = "8" }
-  }
-
-  expect_failures = [var.prometheus]
-}
-
-run "rejects_a_victoria_logs_retention_in_hours" {
-  command = plan
-
-  variables {
-    victoria_logs = { retention_period = "36h" }
-  }
-
-  expect_failures = [var.victoria_logs]
 }
 
 run "rejects_an_alertmanager_config_that_is_not_yaml" {
