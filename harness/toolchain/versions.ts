@@ -36,10 +36,17 @@ const providerSchema = z.object({
   version: semver,
   module: z.string(),
   /** The pseudo-version of the release commit: provider tags are not valid versions of their module paths. */
-  moduleVersion: z.string().regex(/^v\d+\.\d+\.\d+-0\.\d{14}-[0-9a-f]{12}$/, "expected a pseudo-version vX.Y.Z-0.YYYYMMDDHHMMSS-<12 hex>"),
+  moduleVersion: z.string().regex(/^v\d+\.\d+\.\d+-0\.\d{14}-[0-9a-f]{12}$/, "expected a pseudo-version vX.Y.Z-0.YYYYMMDDHHMMSS-<12 hex>").optional(),
+  /** The release tag's commit, for people who build the provider themselves. */
+  commit: z.string().regex(/^[0-9a-f]{40}$/, "expected a full 40-hex commit").optional(),
+  /**
+   * go-module: built from the Go module proxy when no mirror holds it. registry-or-mirror: the
+   * proxy does not serve it, so it comes only from the OpenTofu registry or PLATFORM_PROVIDER_MIRROR.
+   */
+  obtain: z.enum(["go-module", "registry-or-mirror"]).default("go-module"),
   /** Where the build comes from and how it differs from the release, for people. */
   note: z.string().optional(),
-});
+}).refine((provider) => provider.obtain !== "go-module" || provider.moduleVersion, { message: "a provider built from Go modules needs moduleVersion", path: ["moduleVersion"] });
 
 const sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 hex>");
 
