@@ -72,7 +72,8 @@ async function gatedSinglePlan(options: PlanOptions, layout: EnvironmentLayout, 
       if (checked.planError) console.log(pc.yellow(`tofu could not plan (${checked.planError}); the rules judged the HCL alone, and that already fails the gate`));
       const cost = costAndCapacity([{ stack: options.env, resources: checked.model.resources, facts: factsOf(checked.model.resources) }]);
       // Capacity gates only where the plan declares a node pool to hold the workloads.
-      const report = buildReport(options.env, checked.model, checked.evaluation, new Date(), { cost, outcomes: cost.capacity.pool ? [capacityOutcome(cost)] : [] });
+      const notJudged = run.leftOut.map((chart) => ({ what: `${chart.pin.component} (chart ${chart.key} ${chart.pin.version})`, reason: chart.reason }));
+      const report = buildReport(options.env, checked.model, checked.evaluation, new Date(), { cost, outcomes: cost.capacity.pool ? [capacityOutcome(cost)] : [], notJudged });
       await publish(report, options);
       last = report;
       return { checked, report };

@@ -25,6 +25,7 @@ export function renderConsole(report: PolicyReport): string {
     for (const finding of report.findings) findings.push([finding.ruleId, where(finding), finding.message + waiverNote(finding), finding.fix]);
     lines.push(findings.toString());
   }
+  for (const item of report.notJudged) lines.push(pc.yellow(`not judged: ${item.what}: ${item.reason}`));
   lines.push(report.passed ? pc.green(verdict(report)) : pc.red(pc.bold(verdict(report))));
   return lines.join("\n");
 }

@@ -24,6 +24,7 @@ export function renderJUnit(report: PolicyReport): string {
     suite.testCase().className("cost").name("monthly cost").standardOutput([...lines, total, ...report.cost.unpriced.map((item) => `not priced: ${item}`)].join("\n"));
     suite.property("cost.monthly.min", String(report.cost.total.min)).property("cost.monthly.max", String(report.cost.total.max)).property("capacity", capacity);
   }
+  for (const item of report.notJudged) suite.testCase().className("not-judged").name(item.what).skipped().standardOutput(item.reason);
   if (report.offline) suite.property("offline", "true");
   return builder.build();
 }

@@ -34,5 +34,8 @@ export function renderMarkdown(report: PolicyReport): string {
       markdownTable([["Rule", "Resource", "Problem", "How to fix"], ...report.findings.map((f) => [f.ruleId, `\`${where(f)}\``, cell(f.message + waiverNote(f)), cell(f.fix)])]),
     );
   }
+  if (report.notJudged.length > 0) {
+    sections.push("### Not judged", "The gate passed without seeing these; plan again where they are available to judge them.", report.notJudged.map((item) => `- ${cell(item.what)}: ${cell(item.reason)}`).join("\n"));
+  }
   return `${sections.join("\n\n")}\n`;
 }

@@ -35,7 +35,17 @@ export interface PolicyReport {
   rules: Array<{ id: string; title: string; kind: string; severity: string; status: RuleStatus; findings: Finding[] }>;
   findings: Finding[];
   cost?: CostReport;
+  /**
+   * What this plan could not show the rules (a chart left out because neither the mirror nor its
+   * repository had it): the gate passed without judging it, and every report says so.
+   */
+  notJudged: NotJudged[];
   passed: boolean;
+}
+
+export interface NotJudged {
+  what: string;
+  reason: string;
 }
 
 export interface ReportInput {
@@ -46,6 +56,7 @@ export interface ReportInput {
   changes: ChangeCounts;
   outcomes: RuleOutcome[];
   cost?: CostReport;
+  notJudged?: NotJudged[];
 }
 
 export function assembleReport(input: ReportInput, now = new Date()): PolicyReport {
@@ -60,12 +71,13 @@ export function assembleReport(input: ReportInput, now = new Date()): PolicyRepo
     rules: input.outcomes.map(({ rule, findings: ruleFindings }) => ({ ...rule, status: statusOf(ruleFindings), findings: ruleFindings })),
     findings,
     ...(input.cost ? { cost: input.cost } : {}),
+    notJudged: input.notJudged ?? [],
     passed: !findings.some(isBlocking) && input.stacks.every((stack) => stack.passed !== false),
   };
 }
 
 /** The report of one root configuration planned on its own (environments/local, fixtures). */
-export function buildReport(environment: string, plan: PlanModel, evaluation: Evaluation, now = new Date(), extra: { cost?: CostReport; outcomes?: RuleOutcome[] } = {}): PolicyReport {
+export function buildReport(environment: string, plan: PlanModel, evaluation: Evaluation, now = new Date(), extra: { cost?: CostReport; outcomes?: RuleOutcome[]; notJudged?: NotJudged[] } = {}): PolicyReport {
   const changes = summarizeActions(plan);
   return assembleReport(
     {
@@ -76,6 +88,7 @@ export function buildReport(environment: string, plan: PlanModel, evaluation: Ev
       changes,
       outcomes: [...evaluation.outcomes, ...(extra.outcomes ?? [])],
       ...(extra.cost ? { cost: extra.cost } : {}),
+      ...(extra.notJudged ? { notJudged: extra.notJudged } : {}),
     },
     now,
   );

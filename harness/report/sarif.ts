@@ -42,6 +42,7 @@ export function renderSarif(report: PolicyReport, environmentPath: string): stri
         properties: {
           offline: report.offline,
           stacks: report.stacks,
+          notJudged: report.notJudged,
           ...(report.cost ? { cost: { currency: report.cost.currency, total: report.cost.total, stacks: report.cost.stacks, lines: report.cost.lines, pricesRetrieved: report.cost.pricesRetrieved }, capacity: report.cost.capacity } : {}),
         },
       },
