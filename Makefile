@@ -7,9 +7,10 @@ SHELL := bash
 
 ENV ?= local
 CONTEXT ?=
+OFFLINE ?=
 PLATFORM := node_modules/.bin/tsx harness/cli.ts
 
-.PHONY: help deps toolchain migrate-deps plan apply test test-unit test-integration typecheck bench e2e docs clean
+.PHONY: help deps toolchain migrate-deps plan apply bootstrap test test-unit test-integration typecheck bench e2e docs clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -26,11 +27,14 @@ toolchain: deps ## build or find tofu, providers, opa, etcd, kube-apiserver, ver
 migrate-deps: deps ## only the Debian packages `platform migrate` uses (nsd, knot, ldnsutils, dovecot, sqlite3); no Go builds
 	$(PLATFORM) toolchain --system-only
 
-plan: deps ## plan ENV (default local) with the policy gate; CONTEXT=<kubeconfig context> to use your cluster
-	$(PLATFORM) plan --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT))
+plan: deps ## plan ENV (default local) with the policy gate, cost and capacity; CONTEXT=<kubeconfig context>; OFFLINE=1 plans production without its API
+	$(PLATFORM) plan --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT)) $(if $(OFFLINE),--offline)
 
-apply: deps ## plan ENV, gate, show the changes, confirm, apply the saved plan; CONTEXT=<kubeconfig context>
-	$(PLATFORM) apply --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT))
+apply: deps ## plan ENV, gate, show the changes, confirm, apply the saved plan (stack by stack); CONTEXT=<kubeconfig context>
+	$(PLATFORM) apply --env $(ENV) $(if $(CONTEXT),--context $(CONTEXT)) $(if $(OFFLINE),--offline)
+
+bootstrap: deps ## phase 0 of ENV (default production): first Spaces key and the state bucket, gated (docs/rollout.md)
+	$(PLATFORM) bootstrap --env $(if $(filter local,$(ENV)),production,$(ENV))
 
 typecheck: deps
 	node_modules/.bin/tsc --noEmit
@@ -44,10 +48,11 @@ test-integration: toolchain ## tofu test, local control plane apply/plan/destroy
 test: toolchain typecheck ## everything CI runs
 	node_modules/.bin/vitest run
 
-bench: toolchain ## policy evaluation speed vs conftest; prints `bench: <name> <value> <unit>` lines
+bench: toolchain ## policy speed vs conftest, backup vs raw tools, production cost and headroom; prints `bench: <name> <value> <unit>` lines
 	node_modules/.bin/tsx bench/index.ts
 
-e2e: toolchain ## nightly end to end: cluster up, apply environments/local, re-plan (0 changes), every backup and restore test against real servers, destroy, nothing left; prints `bench: e2e-*` timings
+e2e: deps ## nightly end to end on the node kind where the machine allows it (pods run): apply environments/local, the data layer's Jobs, backups and restore tests, isolation, re-plan (0 changes), destroy, nothing left; prints `bench: e2e-*` timings
+	$(PLATFORM) toolchain --node
 	$(PLATFORM) e2e
 
 docs: deps ## regenerate the inputs/outputs tables in every module README

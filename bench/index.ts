@@ -7,12 +7,16 @@ import { Command, Option } from "commander";
 import { runCli } from "../harness/commands/run.ts";
 import { runBackupBench } from "./backup.ts";
 import { runMailboxBench } from "./mailbox.ts";
+import { runNodeBench } from "./node.ts";
 import { runPolicyBench } from "./policy.ts";
+import { runProductionBench } from "./production.ts";
 
 const suites = {
   policy: (options: Options) => runPolicyBench(options),
   backup: (options: Options) => runBackupBench({ megabytes: options.dbSize, engines: options.engines }),
   mailbox: (options: Options) => runMailboxBench({ rounds: options.mailRounds }),
+  node: (options: Options) => runNodeBench({ runs: Math.min(options.runs, 3) }),
+  production: () => runProductionBench(),
 } as const;
 type Suite = keyof typeof suites;
 
@@ -25,7 +29,7 @@ interface Options {
 }
 
 const program = new Command("bench")
-  .description("benchmark the platform: policy evaluation vs conftest, backup and restore vs the raw tools, mailbox migration vs bare dsync")
+  .description("benchmark the platform: policy evaluation vs conftest, backup and restore vs the raw tools, mailbox migration vs bare dsync, the node kind's start-up, production's monthly cost and capacity headroom")
   .option("--runs <n>", "timed runs per policy figure (median reported)", (value) => Number.parseInt(value, 10), 5)
   .addOption(new Option("--suite <names...>", "which benchmarks").choices(Object.keys(suites)).default(Object.keys(suites)))
   .option("--db-size <MiB>", "size of the generated database for the backup benchmark", (value) => Number.parseInt(value, 10), 1024)

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from "commander";
 import { applyCommand } from "./commands/apply.ts";
+import { bootstrapCommand } from "./commands/bootstrap.ts";
 import { cleanCommand } from "./commands/clean.ts";
 import { docsCommand } from "./commands/docs.ts";
 import { drillCommand } from "./commands/drill.ts";
@@ -17,6 +18,7 @@ const program = new Command("platform")
   .description("Plan, check, test and gate the DOKS platform.")
   .addCommand(planCommand)
   .addCommand(applyCommand)
+  .addCommand(bootstrapCommand)
   .addCommand(restoreCommand)
   .addCommand(drillCommand)
   .addCommand(veleroDrillCommand)

@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { kubeGet } from "./cluster/api.ts";
 import { acquireCluster, type Cluster, type ClusterRequest } from "./cluster/index.ts";
+import type { NodeCluster } from "./cluster/node.ts";
 import { runDataJobsLocally, type DatabaseOutcome } from "./data-jobs-local.ts";
+import { runDataLayerOnNode, type DataLayerRun } from "./e2e-node.ts";
 import { environmentDir, openEnvironment, planAndCheck, type EnvironmentRun } from "./environment.ts";
 import { PlatformError } from "./errors.ts";
 import { loadRules } from "./policy/engine.ts";
@@ -27,12 +29,25 @@ export interface E2eResult {
   timings: Partial<E2eTimings>;
   replanChanges: boolean;
   databases: DatabaseOutcome[];
+  /** On the node kind: the data layer run for real (stand-ins used, each check observed). */
+  node?: Pick<DataLayerRun, "standins" | "checks">;
   leftovers: string[];
   passed: boolean;
 }
 
 /** Resources of modules/app-key, as the apps call it: protected from destroy. */
-const protectedKey = /(^|\.)module\.encryption_key\./;
+const protectedKey = /(^|\.)module\.encryption_key(\[[^\]]*\])?\./;
+
+/**
+ * The apps' encryption keys refuse to be destroyed (prevent_destroy). In a throwaway cluster they
+ * get the documented decommission: forgotten first, then gone with their namespaces.
+ */
+async function forgetProtectedKeys(run: EnvironmentRun): Promise<void> {
+  const keys = (await run.tofu.stateList()).filter((address) => protectedKey.test(address));
+  if (keys.length === 0) return;
+  const backup = await mkdtemp(join(tmpdir(), "e2e-state-rm-"));
+  await run.tofu.stateRemove(keys, join(backup, "terraform.tfstate.backup")).finally(() => rm(backup, { recursive: true, force: true }));
+}
 
 /** Namespaces every cluster has; anything else left after destroy is a leftover. */
 const builtinNamespaces = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
@@ -60,7 +75,7 @@ async function leftoversIn(cluster: Cluster): Promise<string[]> {
 
 /**
  * The nightly end-to-end run: a cluster from harness/cluster (the local control plane, k3d
- * where Docker answers, or any kind added there), environments/local applied through the gate,
+ * where Docker answers, or the node kind, where pods really run), environments/local applied through the gate,
  * a re-plan that must be empty, every database's provisioning, backup and restore-test Jobs run
  * as applied against real servers, then destroy, and a check that nothing is left: not in the
  * cluster, not a process, not a folder.
@@ -73,38 +88,47 @@ export async function runE2e(request: ClusterRequest, report: (name: string, sec
   const result: E2eResult = { timings, replanChanges: false, databases: [], leftovers: [], passed: false };
   try {
     if (cluster.kind === "kubeconfig") throw new PlatformError("make e2e creates and destroys everything it applies, so it never runs against a named context", "Run it without CONTEXT (PLATFORM_CLUSTER picks the kind of throwaway cluster).");
-    const run: EnvironmentRun = await timed(timings, "apply", "applying environments/local through the gate", async () => {
-      const opened = await openEnvironment("local", cluster, toolchain);
-      const checked = await planAndCheck(opened, rules);
-      if (!checked.evaluation.passed) throw new PlatformError("the gate failed on environments/local, so make e2e applied nothing", "Run make plan to see the failing rules.");
-      await opened.tofu.apply(opened.planFile);
-      return opened;
-    }, report);
-    result.replanChanges = await timed(timings, "replan", "planning again: nothing may change", async () => (await planAndCheck(run, rules)).hasChanges, report);
-    result.databases = await timed(timings, "backupRestore", "running every database's provisioning, backup and restore-test Jobs against real servers", async () => {
-      const [s3, pg, maria] = await Promise.all([startS3(), startPostgres(), startMariaDB()]);
-      try {
-        return await runDataJobsLocally(cluster, "data", { s3, pg, maria });
-      } finally {
-        await Promise.all([s3.stop(), pg.stop(), maria.stop()]);
-      }
-    }, report);
-    result.leftovers = await timed(timings, "destroy", "destroying, then checking nothing is left", async () => {
-      // The apps' encryption keys refuse to be destroyed (prevent_destroy). In a throwaway cluster
-      // they get the documented decommission: forgotten first, then gone with their namespaces.
-      const keys = (await run.tofu.stateList()).filter((address) => protectedKey.test(address));
-      if (keys.length > 0) {
-        const backup = await mkdtemp(join(tmpdir(), "e2e-state-rm-"));
-        await run.tofu.stateRemove(keys, join(backup, "terraform.tfstate.backup")).finally(() => rm(backup, { recursive: true, force: true }));
-      }
-      await run.tofu.destroy();
-      return leftoversIn(cluster);
-    }, report);
+    if (cluster.kind === "node") {
+      // Pods run: the data layer is applied and exercised on the node itself, against an object
+      // store of its own; each phase is reported as it ends.
+      const layer = await runDataLayerOnNode(cluster as NodeCluster, "local", (phase, seconds) => report(`node-${phase}`, seconds));
+      result.node = { standins: layer.standins, checks: layer.checks };
+      result.replanChanges = await timed(timings, "replan", "planning again: nothing may change", async () => (await planAndCheck(layer.environment, rules)).hasChanges, report);
+      result.leftovers = await timed(timings, "destroy", "destroying, then checking nothing is left", async () => {
+        await forgetProtectedKeys(layer.environment);
+        await layer.environment.tofu.destroy();
+        await layer.cleanup();
+        return leftoversIn(cluster);
+      }, report);
+    } else {
+      const run: EnvironmentRun = await timed(timings, "apply", "applying environments/local through the gate", async () => {
+        const opened = await openEnvironment("local", cluster, toolchain);
+        const checked = await planAndCheck(opened, rules);
+        if (!checked.evaluation.passed) throw new PlatformError("the gate failed on environments/local, so make e2e applied nothing", "Run make plan to see the failing rules.");
+        await opened.tofu.apply(opened.planFile);
+        return opened;
+      }, report);
+      result.replanChanges = await timed(timings, "replan", "planning again: nothing may change", async () => (await planAndCheck(run, rules)).hasChanges, report);
+      result.databases = await timed(timings, "backupRestore", "running every database's provisioning, backup and restore-test Jobs against real servers", async () => {
+        const [s3, pg, maria] = await Promise.all([startS3(), startPostgres(), startMariaDB()]);
+        try {
+          return await runDataJobsLocally(cluster, "data", { s3, pg, maria });
+        } finally {
+          await Promise.all([s3.stop(), pg.stop(), maria.stop()]);
+        }
+      }, report);
+      result.leftovers = await timed(timings, "destroy", "destroying, then checking nothing is left", async () => {
+        await forgetProtectedKeys(run);
+        await run.tofu.destroy();
+        return leftoversIn(cluster);
+      }, report);
+    }
   } finally {
     await cluster.stop();
+    if ((cluster.kind === "local" || cluster.kind === "node") && existsSync(cluster.kubeconfig)) result.leftovers.push(`the cluster's folder ${dirname(cluster.kubeconfig)}`);
+    if (cluster.server && (await fetch(cluster.server).then(() => true, () => false))) result.leftovers.push(`an API server still answering at ${cluster.server}`);
   }
-  if (cluster.kind === "local" && existsSync(cluster.kubeconfig)) result.leftovers.push(`the control plane's folder ${cluster.kubeconfig}`);
-  if (cluster.server && (await fetch(cluster.server).then(() => true, () => false))) result.leftovers.push(`an API server still answering at ${cluster.server}`);
-  result.passed = !result.replanChanges && result.databases.length > 0 && result.databases.every((database) => database.passed) && result.leftovers.length === 0;
+  const ran = result.node ? result.node.checks.length > 0 && result.node.checks.every((check) => check.passed) : result.databases.length > 0 && result.databases.every((database) => database.passed);
+  result.passed = !result.replanChanges && ran && result.leftovers.length === 0;
   return result;
 }

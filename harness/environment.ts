@@ -1,40 +1,24 @@
-import { existsSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster } from "./cluster/index.ts";
 import { PlatformError } from "./errors.ts";
-import { repoRoot, workDir } from "./paths.ts";
-import { parsePlan, type PlanModel } from "./plan.ts";
+import { environmentDir } from "./layout.ts";
+import { workDir } from "./paths.ts";
+import { parsePlan, type PlanModel, type PlannedResource } from "./plan.ts";
 import { evaluate, type Evaluation } from "./policy/engine.ts";
 import { helmSources, withChartDependencies } from "./policy/charts.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { PolicyInput, Rule } from "./policy/types.ts";
 import { loadSources } from "./hcl.ts";
-import { loadWaivers, waiverFileName, type WaiverSet } from "./policy/waivers.ts";
+import { isBlocking, loadWaivers, waiverFileName, type WaiverSet } from "./policy/waivers.ts";
 import { requireRemoteState, statePassphrase } from "./state.ts";
 import { Tofu } from "./tofu.ts";
 import { chartAvailability, chartMirrorFromEnv, mirrorLocation, requireCharts, type ChartAvailability } from "./toolchain/charts.ts";
 import { ensurePlanToolchain, type Toolchain } from "./toolchain/index.ts";
 import { loadVersions } from "./toolchain/versions.ts";
 
-/** PLATFORM_ENVIRONMENTS_DIR relocates environments/ (tests plan edited copies of the tree). */
-export const environmentsDir = process.env.PLATFORM_ENVIRONMENTS_DIR ?? join(repoRoot, "environments");
-
-export function listEnvironments(): string[] {
-  return readdirSync(environmentsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(environmentsDir, entry.name, "main.tf")))
-    .map((entry) => entry.name)
-    .sort();
-}
-
-export function environmentDir(name: string): string {
-  const known = listEnvironments();
-  if (!known.includes(name)) {
-    throw new PlatformError(`unknown environment "${name}"`, `Use one of: ${known.join(", ")} (folders under environments/).`);
-  }
-  return join(environmentsDir, name);
-}
+export { environmentDir, environmentsDir, listEnvironments } from "./layout.ts";
 
 export interface EnvironmentRun {
   name: string;
@@ -78,7 +62,7 @@ export async function chartInputs(dir: string): Promise<ChartInputs> {
  * run, and so does its state (in the cluster's temp folder). A named context is a real cluster:
  * its state must be in the environment's remote, locking backend, or nothing runs.
  */
-export async function openEnvironment(name: string, cluster: Cluster, toolchain: Toolchain, options: { stream?: boolean } = {}): Promise<EnvironmentRun> {
+export async function openEnvironment(name: string, cluster: Cluster, toolchain: Toolchain, options: { stream?: boolean; variables?: Record<string, string> } = {}): Promise<EnvironmentRun> {
   const dir = environmentDir(name);
   const persistent = cluster.kind === "kubeconfig";
   const runDir = persistent ? join(workDir, name, cluster.context ?? "default") : join(cluster.kubeconfig, "..");
@@ -94,6 +78,7 @@ export async function openEnvironment(name: string, cluster: Cluster, toolchain:
       ...(cluster.context ? { kube_context: cluster.context } : {}),
       state_passphrase: await statePassphrase(),
       ...charts.variables,
+      ...options.variables,
     },
   });
   await tofu.init(persistent ? {} : { path: join(runDir, "terraform.tfstate") });
@@ -114,6 +99,15 @@ export interface CheckedPlan {
   planError?: string;
 }
 
+/**
+ * Resources of stacks planned before this one, which rules may need to see (a stack's Mailu
+ * beside the records an earlier stack publishes). Each is named `<stack>: <address>`; they were
+ * judged in their own stack, so findings on them are not repeated here.
+ */
+export interface PlanContext {
+  resources: PlannedResource[];
+}
+
 /** The environment's own waiver file, unless CI points at the base branch's copy. */
 export function environmentWaivers(run: Pick<EnvironmentRun, "dir">, file?: string): WaiverSet {
   return loadWaivers(file ?? join(run.dir, waiverFileName));
@@ -125,7 +119,7 @@ export function environmentWaivers(run: Pick<EnvironmentRun, "dir">, file?: stri
  * rules still judge the HCL: if that alone fails the gate, the gate fails (exit 1) and names the
  * finding, instead of leaving the user with only a download error.
  */
-export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: WaiverSet = environmentWaivers(run)): Promise<CheckedPlan> {
+export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: WaiverSet = environmentWaivers(run), context: PlanContext = { resources: [] }): Promise<CheckedPlan> {
   let hasChanges: boolean;
   try {
     hasChanges = await run.tofu.plan(run.planFile);
@@ -137,8 +131,12 @@ export async function planAndCheck(run: EnvironmentRun, rules: Rule[], waivers: 
     return { model, evaluation, hasChanges: false, planError: error.message };
   }
   const model = parsePlan(await run.tofu.showJson(run.planFile));
-  const evaluation = await evaluate(rules, await policyInput(run.name, run.dir, model), waivers);
-  return { model, evaluation, hasChanges };
+  const input = await policyInput(run.name, run.dir, { ...model, resources: [...context.resources, ...model.resources] });
+  const judged = await evaluate(rules, input, waivers);
+  const earlier = new Set(context.resources.map((resource) => resource.address));
+  const outcomes = judged.outcomes.map((outcome) => ({ ...outcome, findings: outcome.findings.filter((finding) => !earlier.has(finding.address)) }));
+  const findings = outcomes.flatMap((outcome) => outcome.findings);
+  return { model, evaluation: { outcomes, findings, passed: !findings.some(isBlocking) }, hasChanges };
 }
 
 /**

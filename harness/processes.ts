@@ -39,19 +39,27 @@ export async function stopAll(processes: Supervised[]): Promise<void> {
 }
 
 /**
- * Ctrl-C and `kill` must not leave a control plane or its temp folder behind. Children already
- * die with us (execa's cleanup); folders are removed synchronously here because an async
- * handler would not finish before the process ends.
+ * Ctrl-C and `kill` must not leave a control plane, a node or their temp folders behind.
+ * Children already die with us (execa's cleanup); the rest is undone synchronously here because
+ * an async handler would not finish before the process ends.
  */
-const foldersToRemove = new Set<string>();
+const exitHandlers = new Set<() => void>();
 let handlersInstalled = false;
 
-export function removeOnExit(folder: string): () => void {
-  foldersToRemove.add(folder);
+/** Runs `undo` synchronously when the process exits or is stopped by a signal; returns a canceller. */
+export function onExitSync(undo: () => void): () => void {
+  exitHandlers.add(undo);
   if (!handlersInstalled) {
     handlersInstalled = true;
     const cleanup = () => {
-      for (const dir of foldersToRemove) rmSync(dir, { recursive: true, force: true });
+      for (const handler of [...exitHandlers].reverse()) {
+        try {
+          handler();
+        } catch {
+          // One failed undo must not stop the others.
+        }
+      }
+      exitHandlers.clear();
     };
     process.on("exit", cleanup);
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
@@ -61,7 +69,11 @@ export function removeOnExit(folder: string): () => void {
       });
     }
   }
-  return () => foldersToRemove.delete(folder);
+  return () => exitHandlers.delete(undo);
+}
+
+export function removeOnExit(folder: string): () => void {
+  return onExitSync(() => rmSync(folder, { recursive: true, force: true }));
 }
 
 /** A temp folder for local servers: stop() ends the processes started in it and removes it, as do exit and signals. */

@@ -166,9 +166,9 @@ module "data" {
   valkey_consumer_namespaces = concat(module.n8n.valkey_consumer_namespaces, module.crm.valkey_consumer_namespaces, try(module.nextcloud[0].valkey_consumer_namespaces, []))
 
   backup_bucket     = "platform-local-backups"
-  backup_endpoint   = "https://fra1.digitaloceanspaces.com"
-  backup_access_key = random_password.backup_access_key.result
-  backup_secret_key = random_password.backup_secret_key.result
+  backup_endpoint   = var.backup_endpoint
+  backup_access_key = coalesce(var.backup_access_key, random_password.backup_access_key.result)
+  backup_secret_key = coalesce(var.backup_secret_key, random_password.backup_secret_key.result)
 }
 
 # Nextcloud and Mailu on their official charts, each only where the harness found its chart

@@ -37,3 +37,25 @@ variable "charts_available" {
   type        = list(string)
   default     = []
 }
+
+# The backups' object store. Locally nothing reaches Spaces unless a run points these at an
+# object store of its own (the node kind's end-to-end run does).
+variable "backup_endpoint" {
+  description = "S3 endpoint of the backup bucket: Spaces by default; an end-to-end run on the node kind points it at its own object store."
+  type        = string
+  default     = "https://fra1.digitaloceanspaces.com"
+}
+
+variable "backup_access_key" {
+  description = "Access key for backup_endpoint; null generates a random stand-in (nothing runs against Spaces locally)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "backup_secret_key" {
+  description = "Secret key for backup_endpoint; null generates a random stand-in."
+  type        = string
+  default     = null
+  sensitive   = true
+}

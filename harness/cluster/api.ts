@@ -4,12 +4,15 @@ import { ApiException, BatchV1Api, KubeConfig } from "@kubernetes/client-node";
 import { PlatformError } from "../errors.ts";
 import type { Cluster } from "./types.ts";
 
+/** What reaching the API needs: a running cluster, or a node still starting. */
+type ClusterAccess = Pick<Cluster, "kubeconfig" | "context">;
+
 /**
  * The cluster's API through @kubernetes/client-node: it reads kubeconfigs the way kubectl does
  * (client certificates, bearer tokens, exec credential plugins such as doctl's for DOKS, token
  * files), so anything kubectl can reach, the harness can.
  */
-export function kubeConfig(cluster: Cluster): KubeConfig {
+export function kubeConfig(cluster: ClusterAccess): KubeConfig {
   const config = new KubeConfig();
   try {
     config.loadFromFile(cluster.kubeconfig);
@@ -21,7 +24,7 @@ export function kubeConfig(cluster: Cluster): KubeConfig {
   return config;
 }
 
-export function batchApi(cluster: Cluster): BatchV1Api {
+export function batchApi(cluster: ClusterAccess): BatchV1Api {
   return kubeConfig(cluster).makeApiClient(BatchV1Api);
 }
 
@@ -45,7 +48,7 @@ function safeJson(text: string): unknown {
 }
 
 /** Turns any failure of an API call into one line naming what was attempted, and the fix. */
-export async function kubeCall<T>(cluster: Cluster, what: string, call: () => Promise<T>): Promise<T> {
+export async function kubeCall<T>(cluster: ClusterAccess, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -66,7 +69,7 @@ export async function kubeCall<T>(cluster: Cluster, what: string, call: () => Pr
  * client library. PATCH defaults to a JSON merge patch: the one kind that needs no knowledge of
  * the object's schema.
  */
-export async function kubeRequest<T = unknown>(cluster: Cluster, method: "GET" | "POST" | "DELETE" | "PUT" | "PATCH", path: string, body?: unknown, contentType = method === "PATCH" ? "application/merge-patch+json" : "application/json"): Promise<{ status: number; body: T }> {
+export async function kubeRequest<T = unknown>(cluster: ClusterAccess, method: "GET" | "POST" | "DELETE" | "PUT" | "PATCH", path: string, body?: unknown, contentType = method === "PATCH" ? "application/merge-patch+json" : "application/json"): Promise<{ status: number; body: T }> {
   const config = kubeConfig(cluster);
   const url = new URL(path, config.getCurrentCluster()!.server);
   const options: Parameters<typeof request>[1] & { headers: Record<string, string | number> } = { method, headers: {} };
@@ -85,6 +88,6 @@ export async function kubeRequest<T = unknown>(cluster: Cluster, method: "GET" |
   });
 }
 
-export async function kubeGet<T = unknown>(cluster: Cluster, path: string): Promise<{ status: number; body: T }> {
+export async function kubeGet<T = unknown>(cluster: ClusterAccess, path: string): Promise<{ status: number; body: T }> {
   return kubeRequest<T>(cluster, "GET", path);
 }

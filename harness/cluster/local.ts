@@ -6,7 +6,7 @@ import { PlatformError } from "../errors.ts";
 import { detail } from "../progress.ts";
 import { ensureTool } from "../toolchain/index.ts";
 import type { Versions } from "../toolchain/versions.ts";
-import { createPki, type ControlPlanePki } from "./certs.ts";
+import { createPki, type ControlPlanePki } from "../pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { exited, freePort, supervise, waitUntilReady, workspace, type Supervised } from "../processes.ts";
 import type { Cluster } from "./types.ts";

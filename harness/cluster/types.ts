@@ -1,6 +1,6 @@
 /** A Kubernetes API for one run, however it was obtained. */
 export interface Cluster {
-  kind: "kubeconfig" | "k3d" | "local";
+  kind: "kubeconfig" | "k3d" | "local" | "node";
   kubeconfig: string;
   context?: string;
   server?: string;

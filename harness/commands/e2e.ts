@@ -1,15 +1,33 @@
 import { Command, Option } from "commander";
 import pc from "picocolors";
 import { runE2e } from "../e2e.ts";
+import { renderDataLayerRun } from "../e2e-node.ts";
+import { nodeSupport } from "../host/support.ts";
 
-const names = { up: "e2e-up", apply: "e2e-apply", replan: "e2e-replan", backupRestore: "e2e-backup-restore", destroy: "e2e-destroy" } as const;
+const names: Record<string, string> = { up: "e2e-up", apply: "e2e-apply", replan: "e2e-replan", backupRestore: "e2e-backup-restore", destroy: "e2e-destroy" };
+type Kind = "local" | "k3d" | "node";
+
+/**
+ * The node kind where the machine can run it (pods really run), else what PLATFORM_CLUSTER or
+ * detection gives; the choice and, for a fallback, its reason are printed.
+ */
+async function chooseKind(option: Kind | undefined): Promise<Kind | undefined> {
+  if (option) return option;
+  if (process.env.PLATFORM_CLUSTER) return undefined;
+  const support = await nodeSupport();
+  if (support.ok) return "node";
+  console.log(pc.dim(`e2e: not on the node kind (${support.reason}); pods will not run, the data Jobs run against servers on this machine`));
+  return undefined;
+}
 
 export const e2eCommand = new Command("e2e")
-  .description("end to end: start a cluster, apply environments/local, re-plan (0 changes), run every database's backup and restore test against real servers, destroy, check nothing is left")
-  .addOption(new Option("--cluster <kind>", "kind of throwaway cluster (default: PLATFORM_CLUSTER, else detect)").choices(["local", "k3d"]))
-  .action(async (options: { cluster?: "local" | "k3d" }) => {
+  .description("end to end: start a cluster (the node kind where it can run), apply environments/local, re-plan (0 changes), run every database's provisioning, backup and restore test, destroy, check nothing is left")
+  .addOption(new Option("--cluster <kind>", "kind of throwaway cluster (default: node where the machine allows it, else PLATFORM_CLUSTER, else detect)").choices(["local", "k3d", "node"]))
+  .action(async (options: { cluster?: Kind }) => {
+    const kind = await chooseKind(options.cluster);
     // The step timings are this command's own progress report, one `bench:` line per step.
-    const result = await runE2e(options.cluster ? { prefer: options.cluster } : {}, (key, seconds) => console.log(`bench: ${names[key as keyof typeof names]} ${seconds.toFixed(1)} s`));
+    const result = await runE2e(kind ? { prefer: kind } : {}, (key, seconds) => console.log(`bench: ${names[key] ?? `e2e-${key}`} ${seconds.toFixed(1)} s`));
+    if (result.node) console.log(renderDataLayerRun(result.node));
     for (const database of result.databases) {
       console.log(`${database.passed ? pc.green("ok    ") : pc.red("FAILED")} ${database.database} (${database.engine}): ${database.steps.map((s) => `${s.job}/${s.container} ${s.passed ? "ok" : "failed"}`).join(", ")}`);
       for (const failed of database.steps.filter((s) => !s.passed)) console.log(pc.dim(failed.log.trim().split("\n").slice(-6).join("\n")));

@@ -69,6 +69,8 @@ export interface Claim {
   /** "persistentVolumeClaim", "volumeClaimTemplate" or "ephemeral". */
   source: "persistentVolumeClaim" | "volumeClaimTemplate" | "ephemeral";
   path: string;
+  /** Requested size as written (10Gi); a template's claim is made once per replica. */
+  storage?: string;
 }
 
 export interface Workload {
@@ -100,6 +102,16 @@ export interface Workload {
   suspend?: boolean;
   /** A database server, recognised by label, image family or operator kind (see databases.ts). */
   database?: { engine: DatabaseEngine; by: "label" | "image" | "operator"; container?: string };
+  /** spec.replicas as planned (Deployment, StatefulSet, ReplicaSet); undefined when unset. */
+  replicas?: number;
+}
+
+export interface ServiceFact {
+  address: string;
+  name: string;
+  namespace: string;
+  type: string;
+  annotations: Record<string, string>;
 }
 
 /** A pod-bearing object the facts layer cannot read: the unknown-workload rule fails the gate on each. */
@@ -200,6 +212,7 @@ export interface Facts {
   configMaps: ConfigMapFact[];
   secrets: SecretFact[];
   unreadable: Unreadable[];
+  services: ServiceFact[];
 }
 
 type Json = Record<string, unknown>;
@@ -372,6 +385,8 @@ const otherTypes: Record<string, string> = {
   kubernetes_config_map_v1: "ConfigMap",
   kubernetes_secret: "Secret",
   kubernetes_secret_v1: "Secret",
+  kubernetes_service: "Service",
+  kubernetes_service_v1: "Service",
 };
 
 /**
@@ -523,6 +538,7 @@ function workloadOf(view: ObjectView, unreadable: Unreadable[]): Workload | unde
       volumeName: optionalString(spec.raw("volume_name", "volumeName")),
       source: "volumeClaimTemplate" as const,
       path: claimTemplate.path,
+      storage: storageOf(spec),
     }) as Claim;
   });
   for (const volume of volumes.filter((v) => v.type === "ephemeral")) {
@@ -551,10 +567,21 @@ function workloadOf(view: ObjectView, unreadable: Unreadable[]): Workload | unde
     claims,
     schedule: view.kind === "CronJob" ? String(view.spec.raw("schedule") ?? "") : undefined,
     suspend: view.kind === "CronJob" ? view.spec.raw("suspend") === true : undefined,
+    replicas: replicasOf(view.spec.raw("replicas")),
   }) as Workload;
   const database = databaseServerOf(workload);
   if (database) workload.database = database;
   return workload;
+}
+
+/** A claim's requested size: resources.requests.storage in either spelling. */
+function storageOf(spec: View): string | undefined {
+  return strings(spec.child("resources").raw("requests")).storage;
+}
+
+function replicasOf(value: unknown): number | undefined {
+  const replicas = optionalNumber(value);
+  return replicas !== undefined && Number.isFinite(replicas) ? replicas : undefined;
 }
 
 function networkPolicyOf(view: ObjectView, name: string, namespace: string): NetworkPolicyFact {
@@ -620,7 +647,7 @@ function persistentVolumeOf(view: ObjectView, name: string): PersistentVolumeFac
 }
 
 export function factsOf(resources: PlannedResource[]): Facts {
-  const facts: Facts = { workloads: [], claims: [], namespaces: [], networkPolicies: [], ingresses: [], storageClasses: [], persistentVolumes: [], configMaps: [], secrets: [], unreadable: [] };
+  const facts: Facts = { workloads: [], claims: [], namespaces: [], networkPolicies: [], ingresses: [], storageClasses: [], persistentVolumes: [], configMaps: [], secrets: [], unreadable: [], services: [] };
   for (const view of objectsOf(resources, facts.unreadable)) {
     const metadata = view.metadata.value;
     const name = String(metadata.name ?? "");
@@ -652,7 +679,11 @@ export function factsOf(resources: PlannedResource[]): Facts {
           accessModes: stringList(view.spec.raw("access_modes", "accessModes")),
           volumeName: optionalString(view.spec.raw("volume_name", "volumeName")),
           source: "persistentVolumeClaim" as const, path: view.spec.path,
+          storage: storageOf(view.spec),
         }) as Claim);
+        break;
+      case "Service":
+        facts.services.push({ address: view.address, name, namespace, type: String(view.spec.raw("type") ?? "ClusterIP"), annotations: strings(metadata.annotations) });
         break;
       case "PersistentVolume":
         facts.persistentVolumes.push(persistentVolumeOf(view, name));

@@ -6,7 +6,7 @@ import type { PolicyReport } from "./model.ts";
 import { renderSarif } from "./sarif.ts";
 
 export { renderChanges, renderConsole } from "./console.ts";
-export { buildReport, verdict, type PolicyReport } from "./model.ts";
+export { assembleReport, buildReport, mergeOutcomes, sumChanges, verdict, type PolicyReport, type StackStatus } from "./model.ts";
 
 export interface WrittenReports {
   markdown: string;

@@ -1,5 +1,5 @@
 import junitModule, { type Builder } from "junit-report-builder";
-import { where, type PolicyReport } from "./model.ts";
+import { costSummary, rangeText, where, type PolicyReport } from "./model.ts";
 
 // A CommonJS package with `exports.default`: Node hands ESM the builder itself, TypeScript
 // types it as the module object.
@@ -15,5 +15,16 @@ export function renderJUnit(report: PolicyReport): string {
     if (rule.status === "fail") testCase.failure(`${rule.findings.length} finding(s)`, "PolicyViolation").standardOutput(detail);
     else if (detail) testCase.standardOutput(detail);
   }
+  for (const stack of report.stacks.filter((candidate) => !candidate.planned)) {
+    suite.testCase().className("stacks").name(`${stack.name}: not planned`).skipped().standardOutput(stack.note ?? "");
+  }
+  if (report.cost) {
+    const { total, capacity } = costSummary(report.cost);
+    const lines = report.cost.lines.map((line) => `${line.stack} ${line.item} ${rangeText(line)}: ${line.detail}`);
+    suite.testCase().className("cost").name("monthly cost").standardOutput([...lines, total, ...report.cost.unpriced.map((item) => `not priced: ${item}`)].join("\n"));
+    suite.property("cost.monthly.min", String(report.cost.total.min)).property("cost.monthly.max", String(report.cost.total.max)).property("capacity", capacity);
+  }
+  for (const item of report.notJudged) suite.testCase().className("not-judged").name(item.what).skipped().standardOutput(item.reason);
+  if (report.offline) suite.property("offline", "true");
   return builder.build();
 }

@@ -34,7 +34,19 @@ export function renderSarif(report: PolicyReport, environmentPath: string): stri
   const log: Log = {
     version: "2.1.0",
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    runs: [{ tool: { driver: { name: "doks-platform-policies", rules } }, results }],
+    runs: [
+      {
+        tool: { driver: { name: "doks-platform-policies", rules } },
+        results,
+        // Not findings, but what a reviewer of the plan wants beside them.
+        properties: {
+          offline: report.offline,
+          stacks: report.stacks,
+          notJudged: report.notJudged,
+          ...(report.cost ? { cost: { currency: report.cost.currency, total: report.cost.total, stacks: report.cost.stacks, lines: report.cost.lines, pricesRetrieved: report.cost.pricesRetrieved }, capacity: report.cost.capacity } : {}),
+        },
+      },
+    ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -7,15 +7,16 @@ import { z } from "zod";
 import { PlatformError, tail } from "../errors.ts";
 import { cacheDir } from "../paths.ts";
 import { detail, formatSeconds, step } from "../progress.ts";
+import { PrivateApt, unpackDebs } from "./debian.ts";
 import { withCacheLock } from "./lock.ts";
 import type { Versions } from "./versions.ts";
 
 /**
  * The database servers and clients the scripts are tested with come from the Debian release the
  * images track (trixie: PostgreSQL 17, MariaDB 11.8), not from the host's. Their packages are
- * fetched with apt into private folders (the machine's own Debian mirror and keyring, so
- * signatures are checked as for any install), unpacked without maintainer scripts into a root
- * in the platform cache, and run there through chroot. Nothing is installed over the system,
+ * fetched with apt into private folders (harness/toolchain/debian.ts: the machine's own Debian
+ * mirror and keyring, so signatures are checked as for any install), unpacked without
+ * maintainer scripts into a root in the platform cache, and run there through chroot. Nothing is installed over the system,
  * and a newer glibc never meets the host's binaries.
  *
  * Why unpacked packages rather than debootstrap: no maintainer script runs as root against
@@ -55,27 +56,6 @@ export function debianRootDir(versions: Versions, cache = cacheDir()): string {
   return join(cache, "debian", `${versions.debianRoot.suite}-${specHash(versions.debianRoot)}`);
 }
 
-/**
- * The machine's own Debian archive URIs (deb822 or one-line sources), so the root comes from
- * the mirror the system is configured for. The security archive is recognised by its path.
- */
-export function debianArchives(sourcesDir = "/etc/apt"): { main: string; security?: string } {
-  const files = [join(sourcesDir, "sources.list"), ...(existsSync(join(sourcesDir, "sources.list.d")) ? readdirSync(join(sourcesDir, "sources.list.d")).map((name) => join(sourcesDir, "sources.list.d", name)) : [])];
-  const uris: string[] = [];
-  for (const file of files.filter((path) => existsSync(path) && /(\.list|\.sources)$/.test(path))) {
-    const text = readFileSync(file, "utf8");
-    for (const match of text.matchAll(/^URIs:\s*(\S+)/gim)) uris.push(match[1]!);
-    for (const match of text.matchAll(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+/gm)) uris.push(match[1]!);
-  }
-  const debian = uris.filter((uri) => /\/debian(-security)?\/?$/.test(uri));
-  const main = debian.find((uri) => !/-security\/?$/.test(uri));
-  if (!main) {
-    throw new PlatformError("no Debian archive is configured in /etc/apt, so the test database servers cannot be fetched", "Configure a Debian mirror in /etc/apt/sources.list(.d), as on any Debian machine.");
-  }
-  const security = debian.find((uri) => /-security\/?$/.test(uri));
-  return { main: main.replace(/\/$/, ""), ...(security ? { security: security.replace(/\/$/, "") } : {}) };
-}
-
 function readManifest(dir: string): DebianRoot | undefined {
   const path = join(dir, "packages.json");
   if (!existsSync(path) || !existsSync(join(dir, "root"))) return undefined;
@@ -101,57 +81,26 @@ export async function ensureDebianRoot(versions: Versions, cache = cacheDir()): 
     if (again) return again;
     const started = performance.now();
     step(`fetching ${versions.debianRoot.suite}'s ${Object.keys(versions.debianRoot.packages).join(", ")} into ${dir} (first run only)`);
-    const root = await buildRoot(versions.debianRoot, dir);
+    const root = await buildRoot(versions.debianRoot, dir, cache);
     detail(`Debian root: ready in ${formatSeconds(performance.now() - started)}`);
     return root;
   });
 }
 
-async function run(what: string, command: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+async function run(what: string, command: string, args: string[]) {
   try {
-    return await execa(command, args, { all: true, ...options });
+    return await execa(command, args, { all: true });
   } catch (error) {
-    throw new PlatformError(`building the Debian root: ${what} failed: ${tail((error as { all?: string }).all ?? (error as Error).message, 4)}`, "Check that the Debian mirror in /etc/apt is reachable, then run `make toolchain` again.", { cause: error });
+    throw new PlatformError(`building the Debian root: ${what} failed: ${tail((error as { all?: string }).all ?? (error as Error).message, 4)}`, "Remove the root's folder in the platform cache and run `make toolchain` again.", { cause: error });
   }
 }
 
-async function buildRoot(spec: Versions["debianRoot"], dir: string): Promise<DebianRoot> {
-  const work = join(dir, "apt");
+async function buildRoot(spec: Versions["debianRoot"], dir: string, cache: string): Promise<DebianRoot> {
   const building = join(dir, "root.building");
   await rm(dir, { recursive: true, force: true });
-  for (const sub of ["etc/sources.list.d", "etc/preferences.d", "state/lists/partial", "cache/archives/partial"]) await mkdir(join(work, sub), { recursive: true });
-  await writeFile(join(work, "status"), "");
-  const archives = debianArchives();
-  const keyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
-  const line = (uri: string, suite: string) => `deb [signed-by=${keyring}] ${uri} ${suite} main`;
-  await writeFile(
-    join(work, "etc/sources.list"),
-    [line(archives.main, spec.suite), line(archives.main, `${spec.suite}-updates`), ...(archives.security ? [line(archives.security, `${spec.suite}-security`)] : []), ""].join("\n"),
-  );
-  // Private state, cache and status: the system's package database is never read or written.
-  const apt = [
-    `-o`, `Dir::Etc::sourcelist=${join(work, "etc/sources.list")}`,
-    `-o`, `Dir::Etc::sourceparts=${join(work, "etc/sources.list.d")}`,
-    `-o`, `Dir::Etc::preferencesparts=${join(work, "etc/preferences.d")}`,
-    `-o`, `Dir::State=${join(work, "state")}`,
-    `-o`, `Dir::State::status=${join(work, "status")}`,
-    `-o`, `Dir::Cache=${join(work, "cache")}`,
-    `-o`, "APT::Architecture=amd64",
-    `-o`, "APT::Architectures::=amd64",
-    `-o`, "Debug::NoLocking=1",
-  ];
-  await run("apt-get update", "apt-get", [...apt, "update", "-qq"]);
-  const wanted = [...Object.keys(spec.packages), ...spec.base];
-  await run("apt-get download", "apt-get", [...apt, "install", "--download-only", "-y", "-qq", "--no-install-recommends", ...wanted], { env: { DEBIAN_FRONTEND: "noninteractive" } });
-
-  const archiveDir = join(work, "cache/archives");
-  const debs = readdirSync(archiveDir).filter((name) => name.endsWith(".deb"));
-  const packages: Record<string, string> = {};
-  for (const deb of debs) {
-    const { stdout } = await run(`reading ${deb}`, "dpkg-deb", ["--show", "--showformat=${Package}\t${Version}", join(archiveDir, deb)]);
-    const [name, version] = stdout.split("\t");
-    packages[name!] = version!;
-  }
+  // The shared download path (harness/toolchain/debian.ts): the stand-in images reuse these packages.
+  const { resolved, debs } = await new PrivateApt(spec.suite, "empty", cache).fetch([...Object.keys(spec.packages), ...spec.base]);
+  const packages = Object.fromEntries(resolved.map((p) => [p.name, p.version]));
   for (const [name, prefix] of Object.entries(spec.packages)) {
     if (!packages[name]?.startsWith(prefix)) {
       throw new PlatformError(
@@ -164,9 +113,7 @@ async function buildRoot(spec: Versions["debianRoot"], dir: string): Promise<Deb
   // Merged /usr, as on any current Debian system, before anything is unpacked over it.
   for (const sub of ["usr/bin", "usr/sbin", "usr/lib", "usr/lib64"]) await mkdir(join(building, sub), { recursive: true });
   for (const [link, target] of [["bin", "usr/bin"], ["sbin", "usr/sbin"], ["lib", "usr/lib"], ["lib64", "usr/lib64"]] as const) await symlink(target, join(building, link));
-  for (const deb of debs) {
-    await run(`unpacking ${deb}`, "sh", ["-c", 'dpkg-deb --fsys-tarfile "$1" | tar -x --keep-directory-symlink --exclude=./usr/share/doc --exclude=./usr/share/man --exclude=./usr/share/locale -C "$2"', "sh", join(archiveDir, deb), building]);
-  }
+  await unpackDebs(debs, building, ["./usr/share/doc", "./usr/share/man", "./usr/share/locale"]);
   await writeFile(join(building, "etc/passwd"), passwd);
   await writeFile(join(building, "etc/group"), group);
   // What every image has: mariadb-install-db, for one, insists on resolving localhost.
@@ -181,7 +128,6 @@ async function buildRoot(spec: Versions["debianRoot"], dir: string): Promise<Deb
   for (const applet of applets.split("\n").filter(Boolean)) await symlink("/usr/bin/busybox", join(building, "opt/busybox/bin", applet));
 
   await rename(building, join(dir, "root"));
-  await rm(work, { recursive: true, force: true });
   await writeFile(join(dir, "packages.json"), `${JSON.stringify({ suite: spec.suite, packages }, null, 2)}\n`);
   return { dir: join(dir, "root"), packages };
 }

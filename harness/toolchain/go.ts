@@ -1,5 +1,6 @@
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { repoRoot } from "../paths.ts";
 import { execa } from "execa";
 import { z } from "zod";
 import { PlatformError, tail } from "../errors.ts";
@@ -127,4 +128,45 @@ export async function buildKubernetesComponent(ctx: BuildContext, version: strin
     "-X k8s.io/component-base/version.gitTreeState=clean",
   ].join(" ");
   await buildWrapper(ctx, goMod, undefined, pkg, out, versionFlags);
+}
+
+/**
+ * CoreDNS with only the plugins the node's Corefile uses: a main package importing them, with
+ * the directive order taken from the release itself (CoreDNS's documented way to choose plugins
+ * at compile time). The full plugin set pulls in every cloud SDK and takes minutes to build.
+ */
+export async function buildCoreDns(ctx: BuildContext, version: string, plugins: string[], out: string) {
+  const downloaded = await downloadModule(ctx, "github.com/coredns/coredns", `v${version}`);
+  const generated = await readFile(join(downloaded.Dir, "core/dnsserver/zdirectives.go"), "utf8");
+  const order = [...generated.matchAll(/^\s*"([a-z0-9_]+)",$/gm)].map((match) => match[1]!);
+  const unknown = plugins.filter((plugin) => !order.includes(plugin));
+  if (unknown.length > 0) throw new PlatformError(`${ctx.tool} ${version}: no plugin ${unknown.join(", ")} in this release`, "Fix tools.coredns.plugins in versions.json.");
+  const chosen = order.filter((plugin) => plugins.includes(plugin));
+  const goMod = `module platform.local/coredns\n\ngo 1.26\n\nrequire github.com/coredns/coredns v${version}\n`;
+  const mainGo = [
+    "package main",
+    "",
+    "import (",
+    '\t"github.com/coredns/coredns/core/dnsserver"',
+    '\t"github.com/coredns/coredns/coremain"',
+    ...chosen.map((plugin) => `\t_ "github.com/coredns/coredns/plugin/${plugin}"`),
+    ")",
+    "",
+    `func init() { dnsserver.Directives = []string{${chosen.map((plugin) => JSON.stringify(plugin)).join(", ")}} }`,
+    "",
+    "func main() { coremain.Run() }",
+    "",
+  ].join("\n");
+  await buildWrapper(ctx, goMod, mainGo, ".", out, `-X github.com/coredns/coredns/coremain.GitCommit=v${version}`);
+}
+
+/**
+ * kube-router's NetworkPolicy controller without the rest of kube-router: a main package of our
+ * own (harness/toolchain/wrappers/kube-router-netpol.go) importing only the netpol controller,
+ * so BGP, IPVS and the container-runtime clients are never compiled.
+ */
+export async function buildKubeRouterNetpol(ctx: BuildContext, module: string, version: string, out: string) {
+  const goMod = `module platform.local/kube-router-netpol\n\ngo 1.26\n\nrequire ${module} v${version}\n`;
+  const mainGo = await readFile(join(repoRoot, "harness/toolchain/wrappers/kube-router-netpol.go"), "utf8");
+  await buildWrapper(ctx, goMod, mainGo, ".", out, `-X ${module}/pkg/version.Version=v${version}`);
 }

@@ -1,24 +1,20 @@
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { arch, platform } from "node:os";
+import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { PlatformError } from "../errors.ts";
 import { loadSources, requiredProviderSources } from "../hcl.ts";
 import { cacheDir, repoRoot } from "../paths.ts";
 import { detail, formatSeconds, step } from "../progress.ts";
-import { buildEtcd, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
+import { buildCoreDns, buildEtcd, buildKubeRouterNetpol, buildInModuleCopy, buildKubernetesComponent, downloadModule, go, goInstall, writableCopy, ldflags, type BuildContext } from "./go.ts";
 import { withCacheLock } from "./lock.ts";
 import { ensureDebianRoot } from "./debian-root.ts";
+import { inMirror, missingProvider, providerMirrorFromEnv, registryHost, targetPlatform, unpackedProvider } from "./provider-mirror.ts";
 import { ensureSystemPackages } from "./system.ts";
 import { loadVersions, type ProviderSpec, type ToolName, type ToolSpec, type Versions } from "./versions.ts";
 
-export const registryHost = "registry.opentofu.org";
-
-export function targetPlatform(): string {
-  const goArch: Record<string, string> = { x64: "amd64", arm64: "arm64" };
-  return `${platform()}_${goArch[arch()] ?? arch()}`;
-}
+export { providerMirrorVariable, registryHost, targetPlatform } from "./provider-mirror.ts";
 
 function toolBinary(cache: string, name: string, spec: ToolSpec): string {
   return join(cache, "tools", name, spec.version, name);
@@ -26,11 +22,6 @@ function toolBinary(cache: string, name: string, spec: ToolSpec): string {
 
 export function providerMirror(cache = cacheDir()): string {
   return join(cache, "providers");
-}
-
-function providerBinary(mirror: string, source: string, spec: ProviderSpec): string {
-  const type = source.split("/")[1]!;
-  return join(mirror, registryHost, source, spec.version, targetPlatform(), `terraform-provider-${type}_v${spec.version}`);
 }
 
 async function onPathAtVersion(name: string, spec: ToolSpec): Promise<string | undefined> {
@@ -60,7 +51,19 @@ async function buildTool(name: string, spec: ToolSpec, out: string, cache: strin
     case "kubernetes-wrapper":
       await buildKubernetesComponent(ctx, spec.version, spec.package!, out);
       return;
+    case "coredns-wrapper":
+      await buildCoreDns(ctx, spec.version, spec.plugins ?? [], out);
+      return;
+    case "kube-router-netpol":
+      await buildKubeRouterNetpol(ctx, spec.module, spec.version, out);
+      return;
   }
+}
+
+/** Whether a tool is already in the cache (no build would run for it). */
+export function toolBuilt(name: ToolName, versions: Versions = loadVersions()): boolean {
+  const spec = versions.tools[name];
+  return spec !== undefined && existsSync(toolBinary(cacheDir(), name, spec));
 }
 
 /**
@@ -99,7 +102,7 @@ async function checkRelease(source: string, spec: ProviderSpec, moduleDir: strin
 
 async function buildProvider(source: string, spec: ProviderSpec, out: string, cache: string): Promise<void> {
   const ctx: BuildContext = { tool: `provider ${source}`, version: spec.version, cache };
-  const downloaded = await downloadModule(ctx, spec.module, spec.moduleVersion);
+  const downloaded = await downloadModule(ctx, spec.module, spec.moduleVersion!);
   await checkRelease(source, spec, downloaded.Dir);
   const dir = await writableCopy(ctx, downloaded.Dir, source.replace("/", "-"));
   await go(ctx, "go build", ["build", "-trimpath", "-ldflags", ldflags(), "-o", out, "."], dir);
@@ -127,38 +130,70 @@ async function mirrorOfficialBuilds(tofu: string, versions: Versions, mirror: st
   return result.exitCode === 0;
 }
 
-function inMirror(mirror: string, source: string, spec: ProviderSpec): boolean {
-  return existsSync(providerBinary(mirror, source, spec)) || existsSync(packedProvider(mirror, source, spec));
+/** Where tofu finds each pinned provider: the operator's mirror for what it holds at the pinned version, the cache's own for the rest. */
+export interface ProviderSources {
+  cache: string;
+  external?: { path: string; providers: string[] };
+}
+
+export function providerSources(versions: Versions = loadVersions(), external = providerMirrorFromEnv()): ProviderSources {
+  const cache = providerMirror();
+  if (!external) return { cache };
+  const providers = Object.entries(versions.providers)
+    .filter(([source, spec]) => inMirror(external, source, spec))
+    .map(([source]) => source)
+    .sort();
+  return { cache, external: { path: external, providers } };
+}
+
+/** Whether a pinned provider can be had without building anything (tests that need one skip otherwise). */
+export function providerAvailable(source: string, versions: Versions = loadVersions()): boolean {
+  const spec = versions.providers[source];
+  if (!spec) return false;
+  const sources = providerSources(versions);
+  return Boolean(sources.external?.providers.includes(source)) || inMirror(sources.cache, source, spec);
 }
 
 /**
- * Fills the filesystem mirror with the given providers (default: every pinned one) and
- * returns the mirror directory. Each provider is tried; the ones that cannot be had are
- * reported together, each with the step that failed.
+ * Makes the given providers (default: every pinned one) available and returns where each
+ * comes from. Providers the operator's mirror holds are taken from it as they are; the rest
+ * are built into the cache's mirror, and the ones that cannot be had are reported together.
+ * With `skipUnobtainable`, a provider that is never built here (registry-or-mirror) and is
+ * not in any mirror is left out with a note instead of failing (what `make toolchain` wants).
  */
-export async function ensureProviders(versions: Versions = loadVersions(), needed: string[] = Object.keys(versions.providers)): Promise<string> {
-  const cache = cacheDir();
-  const mirror = providerMirror(cache);
+export async function ensureProviders(versions: Versions = loadVersions(), needed: string[] = Object.keys(versions.providers), options: { skipUnobtainable?: boolean } = {}): Promise<ProviderSources> {
   const unknown = needed.filter((source) => !versions.providers[source]);
   if (unknown.length > 0) {
     throw new PlatformError(`provider ${unknown.join(", ")} is not pinned in versions.json`, "Add it to versions.json (version, module, moduleVersion), or use a pinned provider.");
   }
-  const isMissing = () => needed.map((source) => [source, versions.providers[source]!] as const).filter(([source, spec]) => !inMirror(mirror, source, spec));
-  if (isMissing().length === 0) return mirror;
-  return withCacheLock(cache, "providers", () => fillMirror(versions, mirror, isMissing()));
+  const sources = providerSources(versions);
+  const cache = cacheDir();
+  const isMissing = () =>
+    needed
+      .filter((source) => !sources.external?.providers.includes(source))
+      .map((source) => [source, versions.providers[source]!] as const)
+      .filter(([source, spec]) => !inMirror(sources.cache, source, spec));
+  if (isMissing().length > 0) await withCacheLock(cache, "providers", () => fillMirror(versions, sources.cache, isMissing(), sources.external?.path, options.skipUnobtainable ?? false));
+  return sources;
 }
 
-async function fillMirror(versions: Versions, mirror: string, missing: Array<readonly [string, ProviderSpec]>): Promise<string> {
+async function fillMirror(versions: Versions, mirror: string, missing: Array<readonly [string, ProviderSpec]>, external: string | undefined, skipUnobtainable: boolean): Promise<void> {
   const cache = cacheDir();
-  if (missing.length === 0) return mirror;
+  if (missing.length === 0) return;
   if (await registryReachable()) {
     step(`mirroring official provider builds from ${registryHost}`);
-    if (await mirrorOfficialBuilds(await ensureTool("tofu", versions), versions, mirror)) return mirror;
+    if (await mirrorOfficialBuilds(await ensureTool("tofu", versions), versions, mirror)) return;
     detail("registry mirror failed; building from Go modules instead");
   }
   const failures: PlatformError[] = [];
   for (const [source, spec] of missing) {
-    const out = providerBinary(mirror, source, spec);
+    if (spec.obtain === "registry-or-mirror") {
+      const refusal = missingProvider(source, spec, external);
+      if (!skipUnobtainable) failures.push(refusal);
+      else detail(`left out: ${refusal.message}`);
+      continue;
+    }
+    const out = unpackedProvider(mirror, source, spec.version);
     const started = performance.now();
     step(`building provider ${source} ${spec.version} from Go modules (first run only)`);
     try {
@@ -172,36 +207,42 @@ async function fillMirror(versions: Versions, mirror: string, missing: Array<rea
   }
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) throw new PlatformError(failures.map((failure) => failure.message).join("\n"), failures[0]!.fix);
-  return mirror;
-}
-
-function packedProvider(mirror: string, source: string, spec: ProviderSpec): string {
-  const type = source.split("/")[1]!;
-  return join(mirror, registryHost, source, `terraform-provider-${type}_${spec.version}_${targetPlatform()}.zip`);
 }
 
 /**
- * The CLI configuration that pins tofu to the mirror: nothing is fetched from a registry
- * during init, so plans are reproducible and work offline.
+ * The CLI configuration that pins tofu to the mirrors: the operator's for the providers it
+ * holds, the cache's for the rest, and never a registry during init, so plans are
+ * reproducible and work offline. Each distinct configuration gets its own file (named by its
+ * content), so runs with and without PLATFORM_PROVIDER_MIRROR can share a cache at once.
  */
-export async function writeCliConfig(mirror: string, cache = cacheDir()): Promise<string> {
-  const path = join(cache, "tofu.rc");
+export async function writeCliConfig(sources: ProviderSources, cache = cacheDir()): Promise<string> {
   const pluginCache = join(cache, "plugin-cache");
   await mkdir(pluginCache, { recursive: true });
+  const taken = sources.external?.providers ?? [];
+  const mirror = (path: string, include: string[], exclude: string[]) => [
+    "  filesystem_mirror {",
+    `    path    = ${JSON.stringify(path)}`,
+    `    include = ${JSON.stringify(include)}`,
+    ...(exclude.length > 0 ? [`    exclude = ${JSON.stringify(exclude)}`] : []),
+    "  }",
+  ];
   const config = [
     `plugin_cache_dir = ${JSON.stringify(pluginCache)}`,
     "provider_installation {",
-    "  filesystem_mirror {",
-    `    path    = ${JSON.stringify(mirror)}`,
-    `    include = ["${registryHost}/*/*"]`,
-    "  }",
+    ...(sources.external && taken.length > 0 ? mirror(sources.external.path, taken.map((source) => `${registryHost}/${source}`), []) : []),
+    ...mirror(sources.cache, [`${registryHost}/*/*`], taken.map((source) => `${registryHost}/${source}`)),
     "  direct {",
     `    exclude = ["${registryHost}/*/*"]`,
     "  }",
     "}",
     "",
   ].join("\n");
-  await writeFile(path, config);
+  const path = join(cache, `tofu-${createHash("sha256").update(config).digest("hex").slice(0, 12)}.rc`);
+  if (!existsSync(path)) {
+    // Written whole, then renamed: a concurrent run never reads half a file.
+    await writeFile(`${path}.${process.pid}`, config);
+    await rename(`${path}.${process.pid}`, path);
+  }
   return path;
 }
 
@@ -254,12 +295,13 @@ export async function installAll(options: { allProviders?: boolean } = {}, versi
   const docker = await dockerAnswers();
   for (const name of Object.keys(versions.tools) as ToolName[]) {
     const onlyWhen = versions.tools[name]!.onlyWhen;
-    if (onlyWhen === "bench" || (onlyWhen === "docker" && !docker)) continue;
+    // The node kind's components are built by its own preparation (harness/cluster/node.ts).
+    if (onlyWhen === "bench" || onlyWhen === "node" || (onlyWhen === "docker" && !docker)) continue;
     built[name] = await ensureTool(name, versions);
   }
   const providers = options.allProviders ? Object.keys(versions.providers) : await providersUsedByRepository();
   detail(`providers: ${providers.join(", ")}`);
-  built["tofu.rc"] = await writeCliConfig(await ensureProviders(versions, providers));
+  built["tofu.rc"] = await writeCliConfig(await ensureProviders(versions, providers, { skipUnobtainable: true }));
   step(`toolchain ready in ${formatSeconds(performance.now() - started)}`);
   return built;
 }

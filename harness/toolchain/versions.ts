@@ -10,18 +10,25 @@ const toolSchema = z.object({
   module: z.string(),
   /**
    * module-copy: the module has `replace` directives, so it is built inside a copy of itself.
-   * go-install: an ordinary module. etcd-wrapper / kubernetes-wrapper: built through a small
-   * generated module that supplies what the upstream go.mod leaves to its own repository.
+   * go-install: an ordinary module. etcd-wrapper / kubernetes-wrapper / coredns-wrapper: built
+   * through a small generated module that supplies what the upstream go.mod leaves to its own
+   * repository (or, for CoreDNS, chooses the plugins). kube-router-netpol: a main of our own that
+   * runs only kube-router's NetworkPolicy controller.
    */
-  recipe: z.enum(["module-copy", "go-install", "etcd-wrapper", "kubernetes-wrapper"]),
+  recipe: z.enum(["module-copy", "go-install", "etcd-wrapper", "kubernetes-wrapper", "coredns-wrapper", "kube-router-netpol"]),
   package: z.string().optional(),
+  /** coredns-wrapper: the plugins compiled in (the Corefile may use only these). */
+  plugins: z.array(z.string()).optional(),
   ldflags: z.string().optional(),
-  /** Built only on demand: k3d needs a Docker engine, conftest serves only `make bench`. */
-  onlyWhen: z.enum(["docker", "bench"]).optional(),
+  /**
+   * Built only on demand: k3d needs a Docker engine, conftest serves only `make bench`, and the
+   * node kind's components only machines that can run a node (root, namespaces, cgroups).
+   */
+  onlyWhen: z.enum(["docker", "bench", "node"]).optional(),
+  /** Why this pin is what it is, for people. */
+  note: z.string().optional(),
   /** Arguments that make the binary print its version, to accept a copy already on PATH. */
   versionCommand: z.array(z.string()).min(1),
-  /** How the pin relates to the upstream release, for people. */
-  note: z.string().optional(),
 });
 
 const providerSchema = z.object({
@@ -29,10 +36,17 @@ const providerSchema = z.object({
   version: semver,
   module: z.string(),
   /** The pseudo-version of the release commit: provider tags are not valid versions of their module paths. */
-  moduleVersion: z.string().regex(/^v\d+\.\d+\.\d+-0\.\d{14}-[0-9a-f]{12}$/, "expected a pseudo-version vX.Y.Z-0.YYYYMMDDHHMMSS-<12 hex>"),
+  moduleVersion: z.string().regex(/^v\d+\.\d+\.\d+-0\.\d{14}-[0-9a-f]{12}$/, "expected a pseudo-version vX.Y.Z-0.YYYYMMDDHHMMSS-<12 hex>").optional(),
+  /** The release tag's commit, for people who build the provider themselves. */
+  commit: z.string().regex(/^[0-9a-f]{40}$/, "expected a full 40-hex commit").optional(),
+  /**
+   * go-module: built from the Go module proxy when no mirror holds it. registry-or-mirror: the
+   * proxy does not serve it, so it comes only from the OpenTofu registry or PLATFORM_PROVIDER_MIRROR.
+   */
+  obtain: z.enum(["go-module", "registry-or-mirror"]).default("go-module"),
   /** Where the build comes from and how it differs from the release, for people. */
   note: z.string().optional(),
-});
+}).refine((provider) => provider.obtain !== "go-module" || provider.moduleVersion, { message: "a provider built from Go modules needs moduleVersion", path: ["moduleVersion"] });
 
 const sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 hex>");
 
@@ -76,6 +90,12 @@ const imageSchema = z.object({
   source: z.string().min(1),
 });
 
+/** Debian packages pinned by version prefix, kept in the platform cache rather than installed. */
+const debianSetSchema = z.object({
+  suite: z.string(),
+  packages: z.record(z.string(), z.string()),
+});
+
 export const versionsSchema = z.object({
   go: z.object({ minimum: semver }),
   tools: z.record(z.string(), toolSchema),
@@ -94,6 +114,13 @@ export const versionsSchema = z.object({
   }),
   /** Container images the modules run, by name; HCL must reference exactly these. */
   images: withoutComment(z.record(z.string(), imageSchema)),
+  /** The node kind's container runtime, CNI plugins and packet filter tools. */
+  node: debianSetSchema,
+  /**
+   * What the node's stand-in images need besides debianRoot's servers, from the same suite
+   * (harness/images/standins.ts): Valkey, a static busybox, the CA bundle.
+   */
+  standins: withoutComment(z.object({ packages: z.record(z.string(), z.string()) })),
 });
 
 export type Versions = z.infer<typeof versionsSchema>;
@@ -101,6 +128,8 @@ export type ToolSpec = z.infer<typeof toolSchema>;
 export type ProviderSpec = z.infer<typeof providerSchema>;
 export type ChartPin = z.infer<typeof chartSchema>;
 export type ImageSpec = z.infer<typeof imageSchema>;
+
+export type DebianSet = z.infer<typeof debianSetSchema>;
 export type ToolName = keyof Versions["tools"] & string;
 
 export function loadVersions(path = join(repoRoot, "versions.json")): Versions {

@@ -184,8 +184,8 @@ variable "backup_namespaces" {
   default     = ["wordpress", "n8n", "crm", "nextcloud", "mailu"]
 
   validation {
-    condition     = alltrue([for ns in var.backup_namespaces : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", ns)) && !contains(["data", "infra", "default"], ns) && !startswith(ns, "kube-")])
-    error_message = "backup_namespaces must be app namespace names; data (dumped by the data layer), infra, default and kube-* are not backed up by Velero."
+    condition     = length(var.backup_namespaces) > 0 && alltrue([for ns in var.backup_namespaces : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", ns)) && !contains(["data", "infra", "default"], ns) && !startswith(ns, "kube-")])
+    error_message = "backup_namespaces must list at least one app namespace (an empty list would make Velero back up every namespace); data (dumped by the data layer), infra, default and kube-* are not backed up by Velero."
   }
 }
 

@@ -4,9 +4,9 @@ import { factsOf } from "../../harness/policy/facts.ts";
 import type { PolicyInput } from "../../harness/policy/types.ts";
 import rule from "./policy.ts";
 
-// digitalocean_record and helm_release need the digitalocean and helm providers, which the CI
-// machines cannot build (see versions.json), so the record-level checks run on resources as
-// the plan model would carry them.
+// fixtures/digitalocean-{pass,fail} prove the record checks on real plans where
+// PLATFORM_PROVIDER_MIRROR supplies the digitalocean provider (test/unit/policies.test.ts);
+// these cases run everywhere, on resources as the plan model carries them.
 function record(name: string, values: Record<string, unknown>): PlannedResource {
   return { address: `digitalocean_record.${name}`, module: "", mode: "managed", type: "digitalocean_record", name, provider: "digitalocean/digitalocean", actions: ["create"], values: { domain: "example.org", ttl: 300, ...values }, afterUnknown: {} };
 }

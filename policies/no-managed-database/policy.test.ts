@@ -4,9 +4,9 @@ import { factsOf } from "../../harness/policy/facts.ts";
 import type { PolicyInput } from "../../harness/policy/types.ts";
 import rule from "./policy.ts";
 
-// The real-plan fixtures cover managed endpoints. Planning a digitalocean_database_* resource
-// needs the digitalocean provider, which the CI machines cannot build (see versions.json), so
-// this branch is checked on the resource as the plan model would carry it.
+// The real-plan fixtures cover managed endpoints, and fixtures/digitalocean-fail the
+// digitalocean_database_* resources where PLATFORM_PROVIDER_MIRROR supplies the provider; these
+// cases run everywhere, on resources as the plan model carries them.
 function inputOf(resource: PlannedResource): PolicyInput {
   return { environment: "x", variables: {}, resources: [resource], facts: factsOf([resource]), sources: [] };
 }

@@ -5,9 +5,9 @@ import { factsOf } from "../../harness/policy/facts.ts";
 import type { PolicyInput } from "../../harness/policy/types.ts";
 import rule from "./policy.ts";
 
-// digitalocean_domain, digitalocean_record and helm_release need providers the CI machines
-// cannot build (see versions.json), so those branches are checked on resources as the plan
-// model would carry them.
+// fixtures/digitalocean-{pass,fail} prove the zone and record branches on real plans where
+// PLATFORM_PROVIDER_MIRROR supplies the digitalocean provider (test/unit/policies.test.ts);
+// these cases run everywhere, on resources as the plan model carries them.
 function planned(type: string, name: string, values: Record<string, unknown>): PlannedResource {
   const provider = type === "helm_release" ? "hashicorp/helm" : "digitalocean/digitalocean";
   return { address: `${type}.${name}`, module: "", mode: "managed", type, name, provider, actions: ["create"], values, afterUnknown: {}, ...(type === "helm_release" ? { helm: helmReleaseOf(values) } : {}) };

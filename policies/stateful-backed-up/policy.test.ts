@@ -4,9 +4,9 @@ import { factsOf } from "../../harness/policy/facts.ts";
 import type { PolicyInput } from "../../harness/policy/types.ts";
 import rule from "./policy.ts";
 
-// The real-plan fixtures cover databases and their CronJobs. Planning a digitalocean_spaces_bucket
-// needs the digitalocean provider, which the CI machines cannot build, so the bucket branch is
-// checked on buckets as the plan model would carry them (lifecycle_rule and expiration as lists).
+// The real-plan fixtures cover databases and their CronJobs, and fixtures/digitalocean-{pass,fail}
+// the buckets where PLATFORM_PROVIDER_MIRROR supplies the provider; these cases run everywhere,
+// on buckets as the plan model carries them (lifecycle_rule and expiration as lists).
 function bucket(name: string, lifecycleRule: unknown[] = []): PlannedResource {
   return { address: `digitalocean_spaces_bucket.${name}`, module: "", mode: "managed", type: "digitalocean_spaces_bucket", name, provider: "digitalocean/digitalocean", actions: ["create"], values: { name, region: "fra1", lifecycle_rule: lifecycleRule }, afterUnknown: {} };
 }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadSources, requiredProviderSources } from "../../harness/hcl.ts";
 import { repoRoot } from "../../harness/paths.ts";
 import { Tofu } from "../../harness/tofu.ts";
-import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
+import { ensurePlanToolchain, providerAvailable, providerMirrorVariable } from "../../harness/toolchain/index.ts";
 
 /**
  * The invalid-configuration matrix: for every module, every variable with a validation block
@@ -32,7 +32,7 @@ afterAll(() => {
 describe.each(modules)("module %s refuses invalid inputs", (module) => {
   const dir = join(modulesDir, module);
 
-  it("lists invalid values for every validated input, and each is refused at plan time", async () => {
+  it("lists invalid values for every validated input, and each is refused at plan time", async (ctx) => {
     const sources = (await loadSources(dir)).filter((file) => !file.inModule);
     const validated = sources.flatMap((file) => Object.entries((file.body.variable ?? {}) as Record<string, Array<{ validation?: unknown[] }>>).filter(([, [declaration]]) => (declaration?.validation ?? []).length > 0).map(([name]) => name));
     const matrixFile = join(dir, "tests/invalid-inputs.json");
@@ -41,6 +41,9 @@ describe.each(modules)("module %s refuses invalid inputs", (module) => {
     const matrix = JSON.parse(readFileSync(matrixFile, "utf8")) as Matrix;
     const missing = validated.filter((name) => (matrix.invalid[name] ?? []).length === 0);
     expect(missing, `validated inputs of ${module} without invalid values in tests/invalid-inputs.json`).toEqual([]);
+    // mock_provider still loads the real provider for its schema: the DigitalOcean one only a mirror supplies here.
+    const unsupplied = requiredProviderSources(sources).filter((source) => !providerAvailable(source));
+    ctx.skip(unsupplied.length > 0, `${providerMirrorVariable} does not supply ${unsupplied.join(", ")}: the invalid-input matrix of modules/${module} was not planned`);
 
     const runs = Object.entries(matrix.invalid).flatMap(([name, values]) => values.map((value, index) => ({ name, value, run: `invalid_${name}_${index}` })));
     const providers = requiredProviderSources(sources).map((source) => source.split("/")[1]!);

@@ -322,11 +322,12 @@ describe("environments/local on a real local control plane", () => {
     await run.tofu.destroy();
     if (infra) {
       // Cluster-scoped objects of the charts go with their releases. Helm never deletes CRDs a
-      // chart ships in its crds/ folder (Traefik's, Velero's): those are the only ones left.
+      // chart ships in its crds/ folder (Traefik's, Velero's, external-dns's DNSEndpoint): those
+      // are the only ones left.
       const roles = await kubeGet<{ items: Array<{ metadata: { name: string } }> }>(cluster, "/apis/rbac.authorization.k8s.io/v1/clusterroles?labelSelector=app.kubernetes.io%2Fmanaged-by%3DHelm");
       expect(roles.body.items.map((item) => item.metadata.name)).toEqual([]);
       const crds = await kubeGet<{ items: Array<{ spec: { group: string } }> }>(cluster, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
-      const kept = ["gateway.networking.k8s.io", "hub.traefik.io", "traefik.io", "velero.io"];
+      const kept = ["externaldns.k8s.io", "gateway.networking.k8s.io", "hub.traefik.io", "traefik.io", "velero.io"];
       expect([...new Set(crds.body.items.map((item) => item.spec.group))].filter((group) => !kept.includes(group))).toEqual([]);
     }
     for (const name of ["infra", "data", "wordpress", "n8n", "crm"]) {

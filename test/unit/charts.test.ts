@@ -76,7 +76,9 @@ describe("chart pins: versions.json and the HCL agree", () => {
     const pins = Object.values(versions.charts);
     const used = new Set<string>();
     let seen = 0;
-    for (const file of stdout.split("\n").filter(Boolean)) {
+    // The product's configurations only: policy and test fixtures name unpinned charts (Bitnami's)
+    // on purpose, for the gate to refuse.
+    for (const file of stdout.split("\n").filter((name) => name && !name.startsWith("policies/") && !name.startsWith("test/"))) {
       for (const literal of chartLiterals(await parse(file, await readFile(join(repoRoot, file), "utf8")))) {
         seen++;
         const pin = pins.find((candidate) => candidate.chart === literal.chart && candidate.repository === literal.repository);

@@ -10,12 +10,12 @@ import { repoRoot } from "../../harness/paths.ts";
  */
 const layers: Array<{ name: string; paths: string[] }> = [
   { name: "ground", paths: ["plan.ts", "hcl.ts", "errors.ts", "paths.ts", "progress.ts"] },
-  { name: "policy and toolchain", paths: ["policy/", "toolchain/", "processes.ts", "confirm.ts"] },
-  { name: "cluster, tofu, report, services", paths: ["cluster/", "tofu.ts", "report/", "services/"] },
+  { name: "policy, cost, toolchain, host, images", paths: ["policy/", "cost/", "toolchain/", "host/", "images/", "layout.ts", "processes.ts", "confirm.ts", "pki.ts"] },
+  { name: "cluster, tofu, report, services", paths: ["cluster/", "tofu.ts", "report/", "services/", "spaces.ts"] },
   { name: "migration", paths: ["migrate/"] },
   { name: "state", paths: ["state.ts"] },
-  { name: "environment, jobs, restore, drills, docs", paths: ["environment.ts", "jobs.ts", "restore.ts", "drill.ts", "velero.ts", "docs.ts", "data-jobs-local.ts"] },
-  { name: "end to end", paths: ["e2e.ts"] },
+  { name: "environment, jobs, restore, drills, docs", paths: ["environment.ts", "inputs.ts", "stacks.ts", "bootstrap.ts", "jobs.ts", "restore.ts", "drill.ts", "velero.ts", "docs.ts", "data-jobs-local.ts"] },
+  { name: "end to end", paths: ["e2e.ts", "e2e-node.ts"] },
   { name: "commands", paths: ["commands/"] },
   { name: "cli", paths: ["cli.ts"] },
 ];

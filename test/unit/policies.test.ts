@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { evaluate, loadRules, policyFolders } from "../../harness/policy/engine.ts";
 import { factsOf } from "../../harness/policy/facts.ts";
 import type { Rule } from "../../harness/policy/types.ts";
-import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
+import { ensurePlanToolchain, providerAvailable, providerMirrorVariable } from "../../harness/toolchain/index.ts";
 import { fixtureInput } from "../support/fixtures.ts";
 
 /** expected.json: the exact findings, each as its address and (where the rule knows it) its path. */
@@ -55,6 +55,31 @@ describe.each(folders.map((folder) => [basename(folder), folder]))("policy %s", 
     for (const [address, words] of Object.entries(expected.messages ?? {})) {
       expect(violations.filter((v) => v.address === address).map((v) => v.message).join(" | "), address).toContain(words);
     }
+  });
+});
+
+// Rules with branches for digitalocean_* resources prove them on real plans too. Planning
+// those needs the digitalocean provider, which only a mirror supplies here.
+const digitalocean = providerAvailable("digitalocean/digitalocean");
+const withDigitalOcean = folders.filter((folder) => existsSync(join(folder, "fixtures/digitalocean-fail/main.tf")));
+
+describe.each(withDigitalOcean.map((folder) => [basename(folder), folder]))("policy %s on digitalocean_* resources", (id, folder) => {
+  const skipped = `${providerMirrorVariable} does not supply digitalocean/digitalocean: the real-plan fixtures of the rules' digitalocean branches did not run`;
+
+  it("passes its digitalocean passing fixture", async (ctx) => {
+    ctx.skip(!digitalocean, skipped);
+    const rule = allRules.find((candidate) => candidate.id === id)!;
+    expect(await rule.evaluate(await fixtureInput(join(folder, "fixtures/digitalocean-pass")))).toEqual([]);
+  });
+
+  it("catches every violation in its digitalocean failing fixture", async (ctx) => {
+    ctx.skip(!digitalocean, skipped);
+    const rule = allRules.find((candidate) => candidate.id === id)!;
+    const expected = JSON.parse(readFileSync(join(folder, "fixtures/digitalocean-fail/expected.json"), "utf8")) as Expected;
+    const violations = await rule.evaluate(await fixtureInput(join(folder, "fixtures/digitalocean-fail")));
+    if (expected.violations) expect(shape(violations)).toEqual(shape(expected.violations));
+    else expect(violations.map((v) => v.address).sort()).toEqual([...expected.addresses!].sort());
+    for (const violation of violations) expect(violation.fix.length).toBeGreaterThan(20);
   });
 });
 

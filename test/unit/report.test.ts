@@ -64,3 +64,18 @@ describe("report writers", () => {
     expect(xml).toMatch(/<testcase classname="policies.rego" name="no-bitnami: No Bitnami images or charts"[^>]*>\s*<failure/);
   });
 });
+
+// A chart the plan could not include was never judged: every format says so, none hides it.
+describe("what the gate could not judge", () => {
+  it("appears in the console, Markdown, JSON, JUnit (skipped) and SARIF reports", async () => {
+    const plan = await planStandalone(join(repoRoot, "policies/no-bitnami/fixtures/pass"));
+    const notJudged = [{ what: "monitoring (chart prometheus 29.27.0)", reason: "PLATFORM_CHART_MIRROR is not set and https://prometheus-community.github.io/helm-charts is unreachable" }];
+    const report = buildReport("fixture", plan, { passed: true, findings: [], outcomes: [] }, new Date("2026-11-26T00:00:00Z"), { notJudged });
+    expect(renderConsole(report)).toContain(`not judged: ${notJudged[0]!.what}: ${notJudged[0]!.reason}`);
+    const written = await writeReports(report, await mkdtemp(join(tmpdir(), "reports-")));
+    expect(await readFile(written.markdown, "utf8")).toContain("### Not judged");
+    expect(JSON.parse(await readFile(written.json, "utf8")).notJudged).toEqual(notJudged);
+    expect(await readFile(written.junit, "utf8")).toMatch(/<testcase classname="not-judged" name="monitoring \(chart prometheus 29\.27\.0\)"[^>]*>\s*<skipped/);
+    expect(JSON.parse(await readFile(written.sarif, "utf8")).runs[0].properties.notJudged).toEqual(notJudged);
+  });
+});

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -17,6 +17,15 @@ it("finds the modules' scripts", () => {
 describe.each(scripts)("%s", (file) => {
   it("passes shellcheck for the shell it runs in", async () => {
     const result = await execa("shellcheck", ["-x", "-P", "SCRIPTDIR", "--shell", shellOf(file), join(repoRoot, file)], { reject: false, all: true });
+    expect(result.exitCode, result.all).toBe(0);
+  });
+});
+
+// The stand-in images' entrypoints: each held to the shell its shebang names.
+const standinFiles = join(repoRoot, "harness/images/files");
+describe.each(readdirSync(standinFiles).flatMap((image) => readdirSync(join(standinFiles, image)).map((file) => `${image}/${file}`)))("stand-in %s", (file) => {
+  it("passes shellcheck", async () => {
+    const result = await execa("shellcheck", [join(standinFiles, file)], { reject: false, all: true });
     expect(result.exitCode, result.all).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ set -eu
 require_env BACKUP_REMOTE WORK_DIR
 mkdir -p "$WORK_DIR"
 rc() { rclone --retries 2 --low-level-retries 3 --contimeout 10s --timeout 60s "$@" 2>"$WORK_DIR/.rclone.log"; }
+await_server "the object store" store_answers
 
 id=${BACKUP_ID:-$(rc cat "$BACKUP_REMOTE/latest" | head -n 1)} || fail "no latest backup under $BACKUP_REMOTE: $(tail -n 2 "$WORK_DIR/.rclone.log")"
 [ -n "$id" ] || fail "no latest backup under $BACKUP_REMOTE"

@@ -12,6 +12,37 @@ require_env() {
   done
 }
 
+# In a pod, a first connection can be refused for a few seconds: the network policy agent
+# admits a new pod's address only once it has seen the pod (kube-router programs its sets on
+# its next sync). await_server WHAT PROBE...: retries PROBE, which succeeds as soon as the
+# server answers at all, for CONNECT_WAIT seconds (default 30 in a pod, none elsewhere), then
+# lets the caller's own connection report whatever is wrong.
+await_server() {
+  what=$1
+  shift
+  wait_for=${CONNECT_WAIT:-$([ -n "${KUBERNETES_SERVICE_HOST:-}" ] && echo 30 || echo 0)}
+  [ "$wait_for" -gt 0 ] || return 0
+  # A deadline, not a count: one probe may itself take seconds (a connect timeout).
+  deadline=$(($(date +%s) + wait_for))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 0
+    [ -n "${waiting:-}" ] || log "waiting for $what to answer (a new pod's first connection may be refused)"
+    waiting=yes
+    sleep 1
+  done
+  waiting=""
+}
+
+# The object store behind $BACKUP_REMOTE, probed for await_server: any answer (a missing
+# folder, refused keys) counts, only an unanswered connection is retried. One quick attempt.
+store_answers() {
+  rclone --retries 1 --low-level-retries 1 --contimeout 5s --timeout 10s lsf --max-depth 1 "$BACKUP_REMOTE" >/dev/null 2>"$WORK_DIR/.store-probe.log" ||
+    ! grep -qE 'connection refused|i/o timeout|dial tcp' "$WORK_DIR/.store-probe.log"
+  status=$?
+  rm -f "$WORK_DIR/.store-probe.log"
+  return "$status"
+}
+
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 size_of() { wc -c <"$1" | tr -d ' '; }
 # Milliseconds since the epoch where date knows %N (GNU), else whole seconds (busybox).

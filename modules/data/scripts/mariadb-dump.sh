@@ -29,6 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ping answers even when the credentials are wrong: it waits for the server, not for access.
+await_server "MariaDB on $MARIADB_HOST" mariadb-admin --defaults-extra-file="$MARIADB_CNF" --connect-timeout=5 ping
 mariadb_sql -e "SELECT 1" "$DB_NAME" >/dev/null || fail "cannot connect to database $DB_NAME on $MARIADB_HOST"
 
 # A session kept open on fifos: statements go to fd $2, answers come back on fd $3.

@@ -74,6 +74,7 @@ trap 'drop_target; rm -f "$MARIADB_CNF"' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
+await_server "MariaDB on $MARIADB_HOST" mariadb-admin --defaults-extra-file="$MARIADB_CNF" --connect-timeout=5 ping
 envelope=$(mariadb_sql -e "SELECT CONCAT('CHARACTER SET ', DEFAULT_CHARACTER_SET_NAME, ' COLLATE ', DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$live'") ||
   fail "cannot reach the live server $MARIADB_HOST"
 [ -n "$envelope" ] || fail "there is no database $live on $MARIADB_HOST to restore in place"

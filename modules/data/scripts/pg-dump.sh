@@ -8,6 +8,7 @@ set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 require_env DB_NAME WORK_DIR PGHOST PGUSER
+await_server "PostgreSQL on $PGHOST" pg_isready -q -d "$DB_NAME"
 mkdir -p "$WORK_DIR"
 dump="$WORK_DIR/dump.pgc"
 counts="$WORK_DIR/counts.tsv"

@@ -59,6 +59,7 @@ if [ "$mode" = scratch ]; then
 fi
 
 require_env PGHOST PGUSER
+await_server "PostgreSQL on $PGHOST" pg_isready -q -d postgres
 live=$DB_NAME
 target="${DB_NAME}__restoring"
 previous="${DB_NAME}__previous_$(date -u +%Y%m%d%H%M%S)"

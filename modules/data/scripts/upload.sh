@@ -32,6 +32,7 @@ explain() {
   fail "$1: $(tail -n 3 "$WORK_DIR/.rclone.log")"
 }
 rc() { rclone --retries 2 --low-level-retries 3 --contimeout 10s --timeout 60s "$@" 2>"$WORK_DIR/.rclone.log"; }
+await_server "the object store" store_answers
 
 # upload_verified FIELD: the file the manifest names under FIELD, streamed once into rclone and
 # into sha256sum. 16 MiB parts keep streams up to 156 GiB within S3's 10,000 parts.
