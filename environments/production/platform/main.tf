@@ -66,18 +66,83 @@ module "k8s_config" {
 }
 
 # ---------------------------------------------------------------------------------------------
-# App slots. Until each app's module exists (issues 10 and 11), its slot holds the namespace
-# the module will create, through modules/namespace exactly as the module will; the module
-# then takes the namespace over with a `moved` block, and its toggle gates its workloads.
-#   wordpress (phase 4): var.components.wordpress, media bucket local.spaces_keys.wordpress_media
-#   n8n       (phase 5): var.components.n8n
-#   nextcloud (phase 7): var.components.nextcloud
-#   mailu     (phase 8): var.components.mailu, backups local.spaces_keys.mail_backups
-#   crm:                 var.components.crm
+# The apps. Each module is instantiated from its database engine's phase on, so its namespace
+# and database exist before the app starts (data migrated in and restore-tested first); its
+# `enabled` input, from the app's toggle, gates the workloads. Certificates come from
+# var.cluster_issuer, objects go to the app's own Spaces bucket and scoped key (live.tf).
 # ---------------------------------------------------------------------------------------------
+module "wordpress" {
+  source = "../../../modules/wordpress"
+  count  = var.components.mariadb ? 1 : 0
+
+  enabled              = var.components.wordpress
+  root_domain          = var.root_domain
+  cluster_issuer       = var.cluster_issuer
+  database_secret_name = module.data[0].connection_secrets["wordpress"].name
+
+  # The media bucket and its key exist while components.wordpress is on (cluster stack); the
+  # plugin is installed only from the release whose checksum the operator recorded.
+  media_offload_enabled = local.wordpress_media_offload
+  media_bucket          = local.wordpress_media_offload ? local.spaces_keys.wordpress_media.bucket : null
+  media_region          = var.region
+  media_access_key      = local.wordpress_media_offload ? local.spaces_keys.wordpress_media.access_key : null
+  media_secret_key      = local.wordpress_media_offload ? local.spaces_keys.wordpress_media.secret_key : null
+  s3_uploads_sha256     = local.wordpress_media_offload ? var.wordpress_s3_uploads_sha256 : null
+}
+
+module "n8n" {
+  source = "../../../modules/n8n"
+  count  = var.components.postgres ? 1 : 0
+
+  enabled               = var.components.n8n
+  root_domain           = var.root_domain
+  cluster_issuer        = var.cluster_issuer
+  database_secret_name  = module.data[0].connection_secrets["n8n"].name
+  encryption_key_sha256 = var.n8n_encryption_key_sha256
+}
+
+module "crm" {
+  source = "../../../modules/crm"
+  count  = var.components.postgres ? 1 : 0
+
+  enabled              = var.components.crm
+  root_domain          = var.root_domain
+  cluster_issuer       = var.cluster_issuer
+  database_secret_name = module.data[0].connection_secrets["crm"].name
+  # The cluster stack has no CRM bucket yet: Twenty's files stay on a retained volume.
+  storage_type          = "local"
+  encryption_key_sha256 = var.crm_encryption_key_sha256
+}
+
+# The namespaces the stack prepared before the app modules existed belong to them now: moved,
+# not recreated (a recreated namespace would take the connection Secrets in it along).
+moved {
+  from = module.app_namespace["wordpress"]
+  to   = module.wordpress[0].module.namespace
+}
+
+moved {
+  from = module.app_namespace["n8n"]
+  to   = module.n8n[0].module.namespace
+}
+
+moved {
+  from = module.app_namespace["crm"]
+  to   = module.crm[0].module.namespace
+}
+
+locals {
+  wordpress_media_offload = var.components.wordpress && var.wordpress_s3_uploads_sha256 != null
+
+  # Apps whose module has no `enabled` input yet: their slot holds the namespace the module
+  # will create, exactly as the module will (modules/namespace), so their data can be
+  # migrated in first. nextcloud (phase 7); mailu (phase 8, backups local.spaces_keys.mail_backups).
+  slot_apps = { for app, engine in local.prepared_apps : app => engine if contains(["nextcloud", "mailu"], app) }
+}
+
 module "app_namespace" {
   source   = "../../../modules/namespace"
-  for_each = local.prepared_apps
+  for_each = local.slot_apps
 
   name        = each.key
   root_domain = var.root_domain
@@ -93,8 +158,18 @@ module "data" {
   postgres_enabled = var.components.postgres
   mariadb_enabled  = var.components.mariadb
 
-  databases                  = { for app, engine in local.prepared_apps : app => { engine = engine, namespace = module.app_namespace[app].name } }
-  valkey_consumer_namespaces = [for app in ["n8n", "nextcloud", "mailu", "crm"] : module.app_namespace[app].name if contains(keys(local.prepared_apps), app)]
+  databases = merge(
+    { for app, engine in local.slot_apps : app => { engine = engine, namespace = module.app_namespace[app].name } },
+    try(module.wordpress[0].database, {}),
+    try(module.n8n[0].database, {}),
+    try(module.crm[0].database, {}),
+  )
+  # Each app module names the namespaces that read Valkey (n8n only in queue mode).
+  valkey_consumer_namespaces = concat(
+    [for namespace in module.app_namespace : namespace.name],
+    try(module.n8n[0].valkey_consumer_namespaces, []),
+    try(module.crm[0].valkey_consumer_namespaces, []),
+  )
 
   backup_bucket         = local.spaces_keys.db_backups.bucket
   backup_region         = var.region

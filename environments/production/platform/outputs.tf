@@ -1,6 +1,10 @@
 output "namespaces" {
   description = "Every namespace this stack creates: the infra and data layers, and each prepared app's."
-  value       = merge(module.k8s_config.namespaces, { for app, namespace in module.app_namespace : app => namespace.name })
+  value = merge(
+    module.k8s_config.namespaces,
+    { for app, namespace in module.app_namespace : app => namespace.name },
+    { for app, instances in { wordpress = module.wordpress, n8n = module.n8n, crm = module.crm } : app => instances[0].namespace if length(instances) > 0 },
+  )
 }
 
 output "database_connection_secrets" {
@@ -11,4 +15,23 @@ output "database_connection_secrets" {
 output "pending" {
   description = "What this plan could not include yet because it waits for something the apply creates (the infra namespace, a CRD). `make apply ENV=production` plans, gates and applies the stack again while this lists something."
   value       = module.k8s_config.pending
+}
+
+output "app_urls" {
+  description = "URL of each app that is on."
+  value = merge(
+    { for app in module.wordpress : "wordpress" => app.url if var.components.wordpress },
+    { for app in module.n8n : "n8n" => app.url if var.components.n8n },
+    { for app in module.crm : "crm" => app.url if var.components.crm },
+  )
+}
+
+output "n8n_encryption_key_sha256" {
+  description = "Fingerprint of n8n's encryption key: record it as n8n_encryption_key_sha256 after the first apply, and back the key up (modules/n8n README). Null while n8n is off."
+  value       = var.components.n8n ? module.n8n[0].encryption_key_sha256 : null
+}
+
+output "crm_encryption_key_sha256" {
+  description = "Fingerprint of the CRM's encryption key: record it as crm_encryption_key_sha256 after the first apply, and back the key up (modules/crm README). Null while the CRM is off."
+  value       = var.components.crm ? module.crm[0].encryption_key_sha256 : null
 }

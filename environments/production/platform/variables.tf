@@ -170,6 +170,50 @@ variable "logging" {
   nullable = false
 }
 
+variable "cluster_issuer" {
+  description = "ClusterIssuer of the apps' certificates: letsencrypt-staging until DNS points at the cluster and a staging certificate was issued (docs/rollout.md), then letsencrypt-production."
+  type        = string
+  default     = "letsencrypt-staging"
+
+  validation {
+    condition     = contains(["letsencrypt-staging", "letsencrypt-production"], var.cluster_issuer)
+    error_message = "cluster_issuer must be letsencrypt-staging or letsencrypt-production (the ClusterIssuers of modules/k8s-config)."
+  }
+}
+
+variable "wordpress_s3_uploads_sha256" {
+  description = "SHA-256 of S3 Uploads' manual-install.zip at the version modules/wordpress pins (its README says how to take it). Set: the media library goes to the <name>-wp-media bucket with its scoped key. Null: media stays on the wp-content volume."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.wordpress_s3_uploads_sha256 == null || can(regex("^[0-9a-f]{64}$", coalesce(var.wordpress_s3_uploads_sha256, "-")))
+    error_message = "wordpress_s3_uploads_sha256 must be 64 lower-case hex digits (sha256sum of manual-install.zip), or null to keep media on the volume."
+  }
+}
+
+variable "n8n_encryption_key_sha256" {
+  description = "Fingerprint of n8n's encryption key (the output n8n_encryption_key_sha256 after the first apply with components.n8n). Once set, no plan can deploy another key. Null before the first apply."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.n8n_encryption_key_sha256 == null || can(regex("^[0-9a-f]{64}$", coalesce(var.n8n_encryption_key_sha256, "-")))
+    error_message = "n8n_encryption_key_sha256 must be 64 lower-case hex digits (the output n8n_encryption_key_sha256), or null before the first apply."
+  }
+}
+
+variable "crm_encryption_key_sha256" {
+  description = "Fingerprint of the CRM's (Twenty's) encryption key (the output crm_encryption_key_sha256 after the first apply with components.crm). Once set, no plan can deploy another key. Null before the first apply."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.crm_encryption_key_sha256 == null || can(regex("^[0-9a-f]{64}$", coalesce(var.crm_encryption_key_sha256, "-")))
+    error_message = "crm_encryption_key_sha256 must be 64 lower-case hex digits (the output crm_encryption_key_sha256), or null before the first apply."
+  }
+}
+
 variable "backup_encryption_passphrase" {
   description = "Optional client-side encryption of the database backups, in rclone's obscured form (`rclone obscure '<passphrase>'`); keep the passphrase itself in the password manager, without it no backup can be read. Null: Spaces' encryption at rest only."
   type        = string

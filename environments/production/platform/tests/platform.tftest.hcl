@@ -36,8 +36,9 @@ override_data {
     outputs = {
       cluster = { vpc_ip_range = "10.110.0.0/20" }
       spaces_keys = {
-        velero     = { bucket = "acme-velero", access_key = "velero-access", secret_key = "velero-secret" }
-        db_backups = { bucket = "acme-db-backups", access_key = "db-access", secret_key = "db-secret" }
+        velero          = { bucket = "acme-velero", access_key = "velero-access", secret_key = "velero-secret" }
+        db_backups      = { bucket = "acme-db-backups", access_key = "db-access", secret_key = "db-secret" }
+        wordpress_media = { bucket = "acme-wp-media", access_key = "media-access", secret_key = "media-secret" }
       }
     }
   }
@@ -137,4 +138,85 @@ run "rejects_an_alertmanager_config_that_is_not_yaml" {
   }
 
   expect_failures = [var.alertmanager_config]
+}
+
+# The engines' phase: each app module holds its namespace and database, its workloads stay off.
+run "an_engine_prepares_its_apps_namespaces_and_databases_without_the_apps" {
+  command = plan
+
+  variables {
+    components = { postgres = true, mariadb = true }
+  }
+
+  assert {
+    condition     = length(module.wordpress) == 1 && length(module.n8n) == 1 && length(module.crm) == 1
+    error_message = "WordPress, n8n and the CRM are instantiated from their engine's phase on, for their namespaces."
+  }
+
+  assert {
+    condition     = toset(keys(module.data[0].connection_secrets)) == toset(["wordpress", "n8n", "crm", "nextcloud", "mailu"])
+    error_message = "Every app has its database from its engine's phase on, as before the app modules were wired."
+  }
+
+  assert {
+    condition     = output.namespaces.wordpress == "wordpress" && output.namespaces.n8n == "n8n" && output.namespaces.crm == "crm" && output.namespaces.nextcloud == "nextcloud" && output.namespaces.mailu == "mailu"
+    error_message = "Each app's namespace exists, named after the app."
+  }
+
+  assert {
+    condition     = length(output.app_urls) == 0 && output.n8n_encryption_key_sha256 == null && output.crm_encryption_key_sha256 == null
+    error_message = "With their toggles off, no app runs and no encryption key is generated."
+  }
+
+  assert {
+    condition     = length(module.data[0].valkey_connection_secrets) == 2
+    error_message = "Only the slots (nextcloud, mailu) read Valkey while n8n and the CRM are off."
+  }
+}
+
+run "the_app_toggles_run_wordpress_n8n_and_the_crm" {
+  command = plan
+
+  variables {
+    components                  = { postgres = true, mariadb = true, wordpress = true, n8n = true, crm = true }
+    cluster_issuer              = "letsencrypt-production"
+    wordpress_s3_uploads_sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+  }
+
+  assert {
+    condition     = output.app_urls == { wordpress = "https://www.example.org", n8n = "https://n8n.example.org", crm = "https://crm.example.org" }
+    error_message = "Each app that is on is served at its host under root_domain."
+  }
+
+  assert {
+    condition     = length(module.wordpress[0].network_policies) > 0 && length(module.n8n[0].network_policies) > 0 && length(module.crm[0].network_policies) > 0
+    error_message = "Each app that is on gets its ingress policies."
+  }
+
+  assert {
+    condition     = contains(keys(module.data[0].valkey_connection_secrets), "crm")
+    error_message = "The CRM reads Valkey: its namespace gets the valkey-connection Secret."
+  }
+}
+
+run "rejects_an_unknown_cluster_issuer" {
+  command = plan
+
+  variables {
+    cluster_issuer = "letsencrypt"
+  }
+
+  expect_failures = [var.cluster_issuer]
+}
+
+run "rejects_fingerprints_that_are_not_sha256" {
+  command = plan
+
+  variables {
+    wordpress_s3_uploads_sha256 = "ABC"
+    n8n_encryption_key_sha256   = "sha256:0000"
+    crm_encryption_key_sha256   = ""
+  }
+
+  expect_failures = [var.wordpress_s3_uploads_sha256, var.n8n_encryption_key_sha256, var.crm_encryption_key_sha256]
 }
