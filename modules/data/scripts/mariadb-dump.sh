@@ -47,9 +47,8 @@ take_lock() {
   open_session lock 5 6
   lock_pid=$!
   printf '%s\n' "SET SESSION lock_wait_timeout = $lock_wait, SESSION wait_timeout = 30;" \
-    "SELECT CONNECTION_ID();" "FLUSH TABLES WITH READ LOCK;" "SELECT 'locked';" >&5
-  lock_id="" locked=""
-  read -r -t 30 lock_id <&6 || true
+    "FLUSH TABLES WITH READ LOCK;" "SELECT 'locked';" >&5
+  locked=""
   read -r -t $((lock_wait + 30)) locked <&6 || true
   [ "$locked" = locked ] && return 0
   exec 5>&- 6<&-
@@ -89,26 +88,26 @@ rm -f "$WORK_DIR/.dump-status"
 (
   exec 5>&- 6<&- 7>&- 8<&-
   {
-    mariadb-dump --defaults-extra-file="$MARIADB_CNF" --single-transaction --no-tablespaces --routines --triggers --events --hex-blob \
+    mariadb-dump --defaults-extra-file="$MARIADB_CNF" --verbose --single-transaction --no-tablespaces --routines --triggers --events --hex-blob \
       "$DB_NAME" "${tables[@]}" 2>"$WORK_DIR/.dump-errors"
     echo $? >"$WORK_DIR/.dump-status"
   } | zstd -q -1 | tee "$dump" | sha256sum | cut -d' ' -f1 >"$WORK_DIR/.dump-sha256"
 ) &
 dumper=$!
 
-# The lock goes as soon as mariadb-dump's transaction exists (its consistent snapshot is open),
-# or mariadb-dump has already finished under it (then everything it read is in the pipe).
+# The lock goes as soon as mariadb-dump's consistent snapshot is open, or mariadb-dump has
+# already finished under it (then everything it read is in the pipe). --verbose prints
+# "-- Setting savepoint..." right after its START TRANSACTION WITH CONSISTENT SNAPSHOT returns;
+# InnoDB's transaction list is not relied on, as a snapshot that has read nothing yet may not
+# be listed there.
 opened=""
 for _ in $(seq 1 300); do
-  echo "SELECT COUNT(*) FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.ID NOT IN ($lock_id, $count_id) AND p.USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND p.DB = '$DB_NAME';" >&5
-  seen=""
-  read -r -t 10 seen <&6 || true
-  if [ "${seen:-0}" -gt 0 ] || [ -s "$WORK_DIR/.dump-status" ] || ! kill -0 "$dumper" 2>/dev/null; then opened=yes; break; fi
+  if grep -q -- '^-- Setting savepoint' "$WORK_DIR/.dump-errors" 2>/dev/null || [ -s "$WORK_DIR/.dump-status" ] || ! kill -0 "$dumper" 2>/dev/null; then opened=yes; break; fi
   sleep 0.05
 done
 release_lock
 log "global read lock held for $(($(now_ms) - locked_at)) ms"
-[ -n "$opened" ] || fail "mariadb-dump did not open its snapshot within 15s: $(tail -n 2 "$WORK_DIR/.dump-errors")"
+[ -n "$opened" ] || fail "mariadb-dump did not open its snapshot within 15s: $(grep -v '^-- ' "$WORK_DIR/.dump-errors" | tail -n 2)"
 
 # Counting releases each table's metadata lock as it goes (ROLLBACK TO SAVEPOINT keeps the
 # snapshot), so a schema change waits for one table's count at most, never for the backup.
@@ -123,7 +122,7 @@ exec 8<&-
 wait "$count_pid" || fail "counting rows of $DB_NAME failed: $(cat "$WORK_DIR/.count.errors")"
 
 if ! wait "$dumper" || [ "$(cat "$WORK_DIR/.dump-status" 2>/dev/null)" != 0 ]; then
-  fail "mariadb-dump of $DB_NAME failed: $(tail -n 3 "$WORK_DIR/.dump-errors")"
+  fail "mariadb-dump of $DB_NAME failed: $(grep -v '^-- ' "$WORK_DIR/.dump-errors" | tail -n 3)"
 fi
 dumper=""
 dump_sha=$(cat "$WORK_DIR/.dump-sha256")
