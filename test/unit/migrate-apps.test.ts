@@ -40,7 +40,7 @@ describe("n8n encryption key check", () => {
       await writeFile(join(dir, "config"), JSON.stringify({ encryptionKey: oldKey }));
       await writeFile(join(dir, "wrong-config"), JSON.stringify({ encryptionKey: "another-instance-key-000000000000" }));
       const credentials = [
-        { id: "1", name: "Mail SMTP", type: "smtp", data: n8nEncrypt({ host: "smtp.example.org", password: "p1" }, oldKey) },
+        { id: "1", name: "Mail SMTP", type: "smtp", data: n8nEncrypt({ host: "smtp.example.org", password: "smtp-secret-q7Zx" }, oldKey) },
         { id: "2", name: "CRM API", type: "httpHeaderAuth", data: n8nEncrypt({ name: "Authorization", value: "Bearer t" }, oldKey) },
       ];
       await writeFile(join(dir, "credentials.json"), JSON.stringify(credentials));
@@ -55,7 +55,7 @@ describe("n8n encryption key check", () => {
       expect(result.exitCode, result.all).toBe(0);
       expect(result.all).toContain("all 2 credentials decrypt with the old key, and the new instance uses the same key");
       expect(result.all).not.toContain(oldKey);
-      expect(result.all).not.toContain("p1");
+      expect(result.all).not.toContain("smtp-secret-q7Zx");
     });
 
     const cases: Array<[string, (d: string) => string[], Record<string, string>, RegExp]> = [
