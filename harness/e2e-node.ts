@@ -194,7 +194,7 @@ export async function runDataLayerOnNode(node: NodeCluster, environment = "local
   const objects = await startObjectStore(node);
   const toolchain = await ensurePlanToolchain(environmentDir(environment));
   const rules = await loadRules(toolchain.opa);
-  const run = await openEnvironment(environment, node, toolchain, { variables: { backup_endpoint: objectStoreEndpoint, backup_access_key: objects.accessKey, backup_secret_key: objects.secretKey } });
+  const run = await openEnvironment(environment, node, toolchain, { variables: { apps_enabled: "false", backup_endpoint: objectStoreEndpoint, backup_access_key: objects.accessKey, backup_secret_key: objects.secretKey } });
   const checked = await planAndCheck(run, rules);
   // The node is thrown away after the run, so a gate failure is reported as a failed check
   // rather than stopping the run: the data layer is still exercised.

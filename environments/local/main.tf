@@ -102,7 +102,8 @@ module "k8s_config" {
 # data layer for its database, and reads only the connection Secret it gets back. Locally their
 # files stay on volumes (no Spaces), and the certificates come from the staging issuer.
 module "wordpress" {
-  source = "../../modules/wordpress"
+  source  = "../../modules/wordpress"
+  enabled = var.apps_enabled
 
   root_domain          = var.root_domain
   cluster_issuer       = "letsencrypt-staging"
@@ -110,7 +111,8 @@ module "wordpress" {
 }
 
 module "n8n" {
-  source = "../../modules/n8n"
+  source  = "../../modules/n8n"
+  enabled = var.apps_enabled
 
   root_domain          = var.root_domain
   cluster_issuer       = "letsencrypt-staging"
@@ -118,7 +120,8 @@ module "n8n" {
 }
 
 module "crm" {
-  source = "../../modules/crm"
+  source  = "../../modules/crm"
+  enabled = var.apps_enabled
 
   root_domain          = var.root_domain
   cluster_issuer       = "letsencrypt-staging"
@@ -175,7 +178,7 @@ module "data" {
 # (PLATFORM_CHART_MIRROR or the upstream repository); `make plan` says which were left out.
 module "nextcloud" {
   source = "../../modules/nextcloud"
-  count  = contains(var.charts_available, "nextcloud") ? 1 : 0
+  count  = var.apps_enabled && contains(var.charts_available, "nextcloud") ? 1 : 0
 
   root_domain         = var.root_domain
   chart_mirror        = var.chart_mirror
@@ -184,14 +187,14 @@ module "nextcloud" {
 
 module "mail_dns" {
   source = "../../modules/mail-dns"
-  count  = contains(var.charts_available, "mailu") ? 1 : 0
+  count  = var.apps_enabled && contains(var.charts_available, "mailu") ? 1 : 0
 
   root_domain = var.root_domain
 }
 
 module "mailu" {
   source = "../../modules/mailu"
-  count  = contains(var.charts_available, "mailu") ? 1 : 0
+  count  = var.apps_enabled && contains(var.charts_available, "mailu") ? 1 : 0
 
   root_domain         = var.root_domain
   mail                = module.mail_dns[0].mailu

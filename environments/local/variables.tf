@@ -59,3 +59,9 @@ variable "backup_secret_key" {
   default     = null
   sensitive   = true
 }
+
+variable "apps_enabled" {
+  description = "Run the apps' workloads. The node kind's end-to-end run turns them off: their official images have no locally built stand-ins there. Their namespaces and databases stay either way."
+  type        = bool
+  default     = true
+}
