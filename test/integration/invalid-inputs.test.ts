@@ -74,5 +74,6 @@ describe.each(modules)("module %s refuses invalid inputs", (module) => {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
-  });
+    // One plan per invalid value: a module with a couple of hundred takes minutes on 2 cores.
+  }, 900_000);
 });
