@@ -76,7 +76,8 @@ async function gatedSinglePlan(options: PlanOptions, layout: EnvironmentLayout, 
       const report = buildReport(options.env, checked.model, checked.evaluation, new Date(), { cost, outcomes: cost.capacity.pool ? [capacityOutcome(cost)] : [], notJudged });
       await publish(report, options);
       last = report;
-      return { checked, report };
+      // The report's verdict, capacity included, is the one an apply obeys.
+      return { checked: { ...checked, evaluation: { ...checked.evaluation, passed: report.passed } }, report };
     };
     const { checked } = await replan();
     await then(run, checked, replan);
