@@ -11,5 +11,5 @@ export async function confirmByTyping(question: string, expected: string, action
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await prompt.question(pc.yellow(`${question} Type "${expected}" to go on: `));
   prompt.close();
-  if (answer.trim() !== expected) throw new PlatformError(`${action} cancelled`, "Nothing was changed.");
+  if (answer.trim() !== expected) throw new PlatformError(`${action} cancelled`, "This step changed nothing; run it again to be asked again.");
 }

@@ -23,7 +23,7 @@ interface ApplyOptions {
  * Shows the changes (destroys first), then applies exactly the saved plan that passed the
  * gate, after a typed confirmation. Never called for a plan that failed its gate.
  */
-async function applySaved(options: ApplyOptions, label: string, run: EnvironmentRun, checked: CheckedPlan): Promise<"applied" | "continue"> {
+async function showAndApply(options: ApplyOptions, label: string, run: EnvironmentRun, checked: CheckedPlan): Promise<"applied" | "continue"> {
   console.log(pc.bold(`Changes (${label}):`));
   console.log(renderChanges(checked.model.resources));
   if (!checked.evaluation.passed) return "continue";
@@ -50,6 +50,13 @@ export const applyCommand = new Command("apply")
   .option("--auto-approve", "apply without asking (CI); the gate still decides")
   .action(async (options: ApplyOptions) => {
     if (options.offline) throw new PlatformError("an offline plan cannot be applied: it ran with a throwaway backend and dummy credentials", `Run make apply ENV=${options.env} without OFFLINE, with the credentials it names.`);
+    // Rounds and stacks apply one by one, so a later gate can fail after an earlier apply.
+    let appliedChanges = false;
+    const applySaved = async (label: string, run: EnvironmentRun, checked: CheckedPlan) => {
+      const outcome = await showAndApply(options, label, run, checked);
+      appliedChanges ||= outcome === "applied" && checked.hasChanges;
+      return outcome;
+    };
     const report = await gatedPlan(
       { ...options, ci: false },
       {
@@ -59,7 +66,7 @@ export const applyCommand = new Command("apply")
           // configuration lists them in its `pending` output, and each round is a new gated plan.
           let checked = first;
           for (let round = 1; ; round++) {
-            if ((await applySaved(options, options.env, run, checked)) !== "applied" || !checked.hasChanges) return;
+            if ((await applySaved(options.env, run, checked)) !== "applied" || !checked.hasChanges) return;
             const pending = ((await run.tofu.output()).pending?.value ?? []) as string[];
             if (pending.length === 0 || round === maxApplyRounds) return;
             step(`planning again for what waited on this apply: ${pending.join("; ")}`);
@@ -67,9 +74,9 @@ export const applyCommand = new Command("apply")
           }
         },
         // A stack is applied right after its own gate passed; the next stack is planned against the result.
-        afterGate: ({ run, checked }) => applySaved(options, `${options.env}/${run.stack.name}`, run, checked),
+        afterGate: ({ run, checked }) => applySaved(`${options.env}/${run.stack.name}`, run, checked),
       },
     );
-    if (!report.passed) process.stderr.write(pc.red("not applied: the gate failed\n"));
+    if (!report.passed) process.stderr.write(pc.red(appliedChanges ? "stopped: a later gate failed; what passed before it was applied (see above)\n" : "not applied: the gate failed\n"));
     process.exitCode = report.passed ? 0 : 1;
   });
