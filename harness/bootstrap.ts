@@ -61,7 +61,7 @@ export async function obtainBootstrapKey(name: string, credentialsFile: string):
   return key;
 }
 
-export async function bootstrapEnvironment(layout: EnvironmentLayout, rules: Rule[], options: BootstrapOptions): Promise<"bootstrapped" | "already"> {
+export async function bootstrapEnvironment(layout: EnvironmentLayout, rules: Rule[], options: BootstrapOptions): Promise<"bootstrapped" | "already" | "gate failed"> {
   if (!layout.bootstrap) throw new PlatformError(`${layout.name} has no bootstrap in stacks.yaml`, "Only stacked environments with a state bucket are bootstrapped.");
   requireEnv(["DIGITALOCEAN_TOKEN", "TF_VAR_state_passphrase"]);
   const { stack, target } = layout.bootstrap;
@@ -99,7 +99,10 @@ export async function bootstrapEnvironment(layout: EnvironmentLayout, rules: Rul
     const report = buildReport(`${layout.name}/${stack.name} (bootstrap)`, model, evaluation);
     console.log(renderConsole(report));
     console.log(renderChanges(model.resources));
-    if (!report.passed) throw new PlatformError(`bootstrap stopped: ${verdict(report)}`, "Fix the findings above; nothing was created but the Spaces key.");
+    if (!report.passed) {
+      process.stderr.write(`bootstrap stopped: ${verdict(report)}. Fix the findings above; nothing was created but the Spaces key.\n`);
+      return "gate failed";
+    }
     if (!options.autoApprove) await confirmByTyping(`Create the state bucket ${name}-tofu-state in ${region}?`, "yes", "bootstrap", "--auto-approve");
     await local.apply(planFile);
     step(`moving the first state into ${name}-tofu-state`);

@@ -21,5 +21,10 @@ export const bootstrapCommand = new Command("bootstrap")
       autoApprove: Boolean(options.autoApprove),
       ...(options.varFile?.length ? { varFiles: options.varFile } : {}),
     });
+    // A failed gate is exit 1, like plan and apply; PlatformError would make it 2.
+    if (outcome === "gate failed") {
+      process.exitCode = 1;
+      return;
+    }
     step(outcome === "already" ? `${options.env} is already bootstrapped: its state is in the state bucket` : `${options.env} bootstrapped: next, make plan ENV=${options.env}`);
   });
