@@ -40,6 +40,18 @@ describe("the pull-request gate example", () => {
 
   it("has code owners for the rules, the waivers, the harness and the workflow", () => {
     const owners = readFileSync(join(repoRoot, ".github/CODEOWNERS"), "utf8").split("\n").filter((line) => line.trim() && !line.startsWith("#")).map((line) => line.split(/\s+/)[0]);
-    expect(owners).toEqual(expect.arrayContaining(["/policies/", "/environments/*/policy-waivers.yaml", "/harness/policy/", "/.github/", "/docs/examples/github-actions-policy-gate.yml"]));
+    expect(owners).toEqual(expect.arrayContaining(["/policies/", "/environments/*/policy-waivers.yaml", "/harness/", "/package-lock.json", "/Makefile", "/.github/", "/docs/examples/github-actions-policy-gate.yml"]));
+  });
+});
+
+// The scheduled examples hold cloud credentials (the DigitalOcean token) or run as root: a
+// moved tag must not change what runs with them.
+describe.each(["github-actions-nightly-e2e.yml", "github-actions-restore-drill.yml"])("the %s example", (file) => {
+  const workflow = parse(readFileSync(join(repoRoot, "docs/examples", file), "utf8")) as { jobs: Record<string, { steps: Step[] }> };
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
+
+  it("pins every action by commit and keeps no credentials in checkouts", () => {
+    expect(steps.filter((step) => step.uses && !/@[0-9a-f]{40}$/.test(step.uses)).map((step) => step.uses)).toEqual([]);
+    for (const checkout of steps.filter((step) => step.uses?.startsWith("actions/checkout@"))) expect(checkout.with?.["persist-credentials"]).toBe(false);
   });
 });
