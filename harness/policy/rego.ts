@@ -78,7 +78,12 @@ export async function loadRegoRules(opa: string, folders: string[]): Promise<Rul
     let sets = denySets.get(input);
     if (!sets) {
       const { sources: _sources, ...planInput } = input;
-      sets = (evaluateEntrypoint(aggregateEntrypoint, planInput) ?? {}) as Record<string, unknown>;
+      // Undefined is not "no findings": a deny that cannot be evaluated fails the gate.
+      const aggregate = evaluateEntrypoint(aggregateEntrypoint, planInput);
+      if (aggregate === undefined || aggregate === null || typeof aggregate !== "object") {
+        throw new PlatformError("the Rego rules gave no result for this plan (a deny set is undefined)", "A rule's deny must always be defined: declare it as `deny contains violation if { ... }`, not as a complete rule that can fail.");
+      }
+      sets = aggregate as Record<string, unknown>;
       denySets.set(input, sets);
     }
     return sets;
@@ -94,7 +99,9 @@ export async function loadRegoRules(opa: string, folders: string[]): Promise<Rul
       kind: "rego" as const,
       folder,
       evaluate: async (input: PolicyInput) => {
-        const result = regoViolationSchema.array().safeParse(denySetsFor(input)[basename(folder)] ?? []);
+        const denySet = denySetsFor(input)[basename(folder)];
+        if (denySet === undefined) throw new PlatformError(`policies/${basename(folder)}/policy.rego gave no deny set for this plan`, "Declare deny as `deny contains violation if { ... }`, which is always defined.");
+        const result = regoViolationSchema.array().safeParse(denySet);
         if (!result.success) {
           const issue = result.error.issues[0]!;
           throw new PlatformError(`policies/${basename(folder)}/policy.rego: a deny result has no valid ${String(issue.path.at(-1) ?? "shape")}`, "Each deny result is an object with address, message, fix and msg (a one-line summary conftest can print).");

@@ -39,6 +39,14 @@ describe("broken policies fail with the rule named", () => {
     await expect(rule!.evaluate({ environment: "x", variables: {}, resources: [], facts: factsOf([]), sources: [] })).rejects.toThrow(/no valid msg/);
   });
 
+  it("a deny that is undefined for a plan fails instead of passing", async () => {
+    const dir = await policiesWith({
+      "sometimes/policy.rego": 'package policies.sometimes\n\nimport rego.v1\n\nmetadata := {"id": "sometimes", "title": "t", "severity": "error"}\n\ndeny := {v | some v in input.resources} if {\n\tcount(input.resources) > 0\n}\n',
+    });
+    const [rule] = await loadRules((await ensurePlanToolchain()).opa, dir);
+    await expect(rule!.evaluate({ environment: "x", variables: {}, resources: [], facts: factsOf([]), sources: [] })).rejects.toThrow(/gave no result|gave no deny set/);
+  });
+
   it("a rule whose id is not its folder", async () => {
     const dir = await policiesWith({
       "right-name/policy.rego": 'package policies.right_name\n\nimport rego.v1\n\nmetadata := {"id": "wrong-name", "title": "t", "severity": "error"}\n\ndeny contains x if {\n\tx := input.never\n}\n',
