@@ -69,16 +69,16 @@ export function missingCredentials(layout: EnvironmentLayout, env: NodeJS.Proces
   );
 }
 
-/**
- * A copy of a stack's root files in a temp tree laid out like the repository (modules/ linked
- * beside environments/), so relative module sources resolve: the configuration as written,
- * plus override files, without writing into the repository.
- */
 /** An override file that swaps a stack's backend for a local one whose state stays in `dir`. */
 export function localBackend(dir: string): Record<string, string> {
   return { "backend_override.tf": `# Written by the harness: a throwaway local backend.\nterraform {\n  backend "local" {\n    path = ${JSON.stringify(join(dir, "terraform.tfstate"))}\n  }\n}\n` };
 }
 
+/**
+ * A copy of a stack's root files in a temp tree laid out like the repository (modules/ linked
+ * beside environments/), so relative module sources resolve: the configuration as written,
+ * plus override files, without writing into the repository.
+ */
 export async function shadowStack(layout: EnvironmentLayout, stack: StackSpec, root: string, files: Record<string, string>, replaced: string[] = []): Promise<string> {
   const dir = join(root, "tree", "environments", layout.name, stack.name);
   await mkdir(dir, { recursive: true });
