@@ -39,6 +39,23 @@ function imageOf(reference: string): ImageName {
   throw new PlatformError(`no local stand-in for image ${reference}`, "Only the data layer's images (postgres, mariadb, rclone) run locally.");
 }
 
+/**
+ * Runs `work` with a list of temp folders it makes (a ConfigMap's files, a Job's shared /work)
+ * and removes them when it ends, however it ends: a Secret that cannot be read or a step that
+ * throws would otherwise leave them (and the provisioning SQL in them) behind.
+ */
+async function withTempFolders<T>(work: (made: (dir: string) => string) => Promise<T>): Promise<T> {
+  const dirs: string[] = [];
+  try {
+    return await work((dir) => {
+      dirs.push(dir);
+      return dir;
+    });
+  } finally {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runDataJobsLocally(cluster: Cluster, namespace: string, servers: LocalJobServers): Promise<DatabaseOutcome[]> {
   const config = kubeConfig(cluster);
   const core = config.makeApiClient(CoreV1Api);
@@ -60,11 +77,11 @@ export async function runDataJobsLocally(cluster: Cluster, namespace: string, se
     }
     return out;
   };
-  const volumes = async (names: string[]): Promise<Record<string, string>> => {
+  const volumes = async (names: string[], made: (dir: string) => string): Promise<Record<string, string>> => {
     const binds: Record<string, string> = {};
     for (const name of names) {
       const map = await kubeCall(cluster, `reading ConfigMap ${namespace}/${name}`, () => core.readNamespacedConfigMap({ namespace, name }));
-      const dir = await mkdtemp(join(tmpdir(), `configmap-${name}-`));
+      const dir = made(await mkdtemp(join(tmpdir(), `configmap-${name}-`)));
       // Readable by the containers' users, as a ConfigMap volume is.
       await chmod(dir, 0o755);
       for (const [file, content] of Object.entries(map.data ?? {})) await writeFile(join(dir, file), content, { mode: 0o555 });
@@ -99,14 +116,16 @@ export async function runDataJobsLocally(cluster: Cluster, namespace: string, se
   // passwords the cluster's Secrets hold.
   const provisioning = await kubeCall(cluster, `listing provisioning Jobs in ${namespace}`, () => batch.listNamespacedJob({ namespace, labelSelector: "app.kubernetes.io/component=provisioning" }));
   for (const job of provisioning.items) {
-    const pod = job.spec!.template.spec!;
-    const mounts = await volumes(pod.volumes?.filter((volume) => volume.configMap).map((volume) => volume.configMap!.name!) ?? []);
-    const byVolume = Object.fromEntries((pod.volumes ?? []).filter((volume) => volume.configMap).map((volume) => [volume.name, mounts[volume.configMap!.name!]!]));
-    for (const container of pod.containers) {
-      detail(`provisioning: ${job.metadata!.name}`);
-      const outcome = await runContainer(container, byVolume, true);
-      if (!outcome.passed) throw new PlatformError(`provisioning Job ${job.metadata!.name} failed locally: ${outcome.log.trim().split("\n").slice(-2).join(" ")}`, "Fix the provisioning script or its inputs.");
-    }
+    await withTempFolders(async (made) => {
+      const pod = job.spec!.template.spec!;
+      const mounts = await volumes(pod.volumes?.filter((volume) => volume.configMap).map((volume) => volume.configMap!.name!) ?? [], made);
+      const byVolume = Object.fromEntries((pod.volumes ?? []).filter((volume) => volume.configMap).map((volume) => [volume.name, mounts[volume.configMap!.name!]!]));
+      for (const container of pod.containers) {
+        detail(`provisioning: ${job.metadata!.name}`);
+        const outcome = await runContainer(container, byVolume, true);
+        if (!outcome.passed) throw new PlatformError(`provisioning Job ${job.metadata!.name} failed locally: ${outcome.log.trim().split("\n").slice(-2).join(" ")}`, "Fix the provisioning script or its inputs.");
+      }
+    });
   }
 
   // Each app writes something first, as itself, with the connection Secret it was given.
@@ -142,33 +161,33 @@ export async function runDataJobsLocally(cluster: Cluster, namespace: string, se
         outcome.passed = false;
         continue;
       }
-      const pod = cronJob.spec!.jobTemplate.spec!.template.spec!;
-      const work = await workDir(`e2e-${cronJob.metadata!.name}`);
-      const configMaps = await volumes(pod.volumes?.filter((volume) => volume.configMap).map((volume) => volume.configMap!.name!) ?? []);
-      const byVolume: Record<string, string> = { ...Object.fromEntries((pod.volumes ?? []).filter((volume) => volume.configMap).map((volume) => [volume.name, configMaps[volume.configMap!.name!]!])) };
-      for (const volume of pod.volumes ?? []) {
-        if (!volume.emptyDir) continue;
-        const dir = join(work, volume.name);
-        await mkdir(dir);
-        await chmod(dir, 0o777);
-        byVolume[volume.name] = dir;
-      }
-      for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
-        const bucket = container.env?.find((entry) => entry.name === "S3_BUCKET")?.value;
-        if (bucket && !buckets.has(bucket)) {
-          await servers.s3.createBucket(bucket);
-          buckets.add(bucket);
+      await withTempFolders(async (made) => {
+        const pod = cronJob.spec!.jobTemplate.spec!.template.spec!;
+        const work = made(await workDir(`e2e-${cronJob.metadata!.name}`));
+        const configMaps = await volumes(pod.volumes?.filter((volume) => volume.configMap).map((volume) => volume.configMap!.name!) ?? [], made);
+        const byVolume: Record<string, string> = { ...Object.fromEntries((pod.volumes ?? []).filter((volume) => volume.configMap).map((volume) => [volume.name, configMaps[volume.configMap!.name!]!])) };
+        for (const volume of pod.volumes ?? []) {
+          if (!volume.emptyDir) continue;
+          const dir = join(work, volume.name);
+          await mkdir(dir);
+          await chmod(dir, 0o777);
+          byVolume[volume.name] = dir;
         }
-        detail(`${cronJob.metadata!.name}: ${container.name}`);
-        const step = await runContainer(container, byVolume, false);
-        outcome.steps.push({ job: cronJob.metadata!.name!, container: container.name, ...step });
-        if (!step.passed) {
-          outcome.passed = false;
-          break;
+        for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+          const bucket = container.env?.find((entry) => entry.name === "S3_BUCKET")?.value;
+          if (bucket && !buckets.has(bucket)) {
+            await servers.s3.createBucket(bucket);
+            buckets.add(bucket);
+          }
+          detail(`${cronJob.metadata!.name}: ${container.name}`);
+          const step = await runContainer(container, byVolume, false);
+          outcome.steps.push({ job: cronJob.metadata!.name!, container: container.name, ...step });
+          if (!step.passed) {
+            outcome.passed = false;
+            break;
+          }
         }
-      }
-      await rm(work, { recursive: true, force: true });
-      for (const dir of Object.values(configMaps)) await rm(dir, { recursive: true, force: true });
+      });
       if (!outcome.passed) break;
     }
     outcomes.push(outcome);

@@ -33,6 +33,11 @@ export interface SourceFile {
 const configurationForms = [".tofu.json", ".tf.json", ".tofu", ".tf"];
 const variableForms = [".tfvars.json", ".tfvars"];
 
+/** Whether a file of this name in a configuration folder is one the harness (and tofu) reads. */
+export function isSourceFileName(name: string): boolean {
+  return [...configurationForms, ...variableForms].some((form) => name.endsWith(form));
+}
+
 /** The source files of one configuration folder, each with whether a .tofu twin shadows it. */
 type Listed = { file: string; role: "configuration" | "variables"; shadowed: boolean };
 function sourceFiles(dir: string): Listed[] {

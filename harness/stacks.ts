@@ -8,7 +8,7 @@ import { withCluster } from "./cluster/index.ts";
 import { costAndCapacity, capacityRule, capacityViolations, type CostReport, type StackPlan } from "./cost/index.ts";
 import { chartInputs, planAndCheck, type CheckedPlan, type EnvironmentRun } from "./environment.ts";
 import { PlatformError } from "./errors.ts";
-import { loadSources } from "./hcl.ts";
+import { isSourceFileName, loadSources } from "./hcl.ts";
 import { loadInputs, stackVarFile, undeclaredInputs, type EnvironmentInputs } from "./inputs.ts";
 import { environmentsDir, type EnvironmentLayout, type StackSpec } from "./layout.ts";
 import { workDir } from "./paths.ts";
@@ -69,21 +69,24 @@ export function missingCredentials(layout: EnvironmentLayout, env: NodeJS.Proces
   );
 }
 
-/**
- * A copy of a stack's root files in a temp tree laid out like the repository (modules/ linked
- * beside environments/), so relative module sources resolve: the configuration as written,
- * plus override files, without writing into the repository.
- */
 /** An override file that swaps a stack's backend for a local one whose state stays in `dir`. */
 export function localBackend(dir: string): Record<string, string> {
   return { "backend_override.tf": `# Written by the harness: a throwaway local backend.\nterraform {\n  backend "local" {\n    path = ${JSON.stringify(join(dir, "terraform.tfstate"))}\n  }\n}\n` };
 }
 
+/**
+ * A copy of a stack's root files in a temp tree laid out like the repository (modules/ linked
+ * beside environments/), so relative module sources resolve: the configuration as written,
+ * plus override files, without writing into the repository. Every source form is copied (.tofu
+ * files and their .tf twins, JSON forms, variable files tofu loads by itself), or an offline
+ * or footprint plan would differ from the online one.
+ */
 export async function shadowStack(layout: EnvironmentLayout, stack: StackSpec, root: string, files: Record<string, string>, replaced: string[] = []): Promise<string> {
   const dir = join(root, "tree", "environments", layout.name, stack.name);
   await mkdir(dir, { recursive: true });
   await symlink(resolve(environmentsDir, "..", "modules"), join(root, "tree", "modules"));
-  for (const name of readdirSync(stack.dir).filter((file) => file.endsWith(".tf") && !replaced.includes(file))) await copyFile(join(stack.dir, name), join(dir, name));
+  const sources = readdirSync(stack.dir, { withFileTypes: true }).filter((entry) => entry.isFile() && isSourceFileName(entry.name) && !replaced.includes(entry.name));
+  for (const { name } of sources) await copyFile(join(stack.dir, name), join(dir, name));
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   return dir;
 }

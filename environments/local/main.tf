@@ -28,8 +28,8 @@ terraform {
   # the run, and so does its state.
   backend "local" {}
 
-  # Local state and plans are encrypted like production's, with a key the harness generates
-  # per run, so nothing in this folder is ever readable plaintext.
+  # Local state and plans are encrypted like production's, with the harness's persistent state
+  # key (README, State and keys) or TF_VAR_state_passphrase, so neither is ever plaintext.
   encryption {
     key_provider "pbkdf2" "run" {
       passphrase = var.state_passphrase

@@ -16,7 +16,7 @@ variable "root_domain" {
 }
 
 variable "state_passphrase" {
-  description = "Passphrase for state and plan encryption (at least 16 characters). The harness generates one per run."
+  description = "Passphrase for state and plan encryption (at least 16 characters). The harness passes its persistent state key (README, State and keys), or TF_VAR_state_passphrase when set."
   type        = string
   sensitive   = true
 

@@ -2,12 +2,12 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PlatformError } from "../errors.ts";
 import { cgroupMounts } from "../host/cgroups.ts";
 import { forwardIntoNode, type Forward } from "../host/forward.ts";
-import { HostLedger, sweepAbandonedNodes } from "../host/ledger.ts";
+import { HostLedger, ledgerDir, nodeNames, sweepAbandonedNodes } from "../host/ledger.ts";
 import { createNamespaces, type NodeNamespaces } from "../host/namespace.ts";
 import { nodeSupport } from "../host/support.ts";
 import { ensureStandin, type Standin } from "../images/standins.ts";
@@ -106,10 +106,10 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
   const timings: Record<string, number> = {};
   const mark = (phase: string) => (timings[phase] = Number(((performance.now() - started) / 1000).toFixed(2)));
   const id = randomBytes(3).toString("hex");
-  const nodeName = `doks-node-${id}`;
+  const { node: nodeName, dirPrefix } = nodeNames(id);
   const cgroupRoot = `/${nodeName}`;
   const ledger = new HostLedger(id);
-  const dir = await mkdtemp(join(tmpdir(), `doks-platform-${nodeName}-`));
+  const dir = await mkdtemp(join(resolve(tmpdir()), dirPrefix));
   ledger.record({ dir });
   const processes: Supervised[] = [];
   let namespaces: NodeNamespaces | undefined;
@@ -124,7 +124,7 @@ export async function startNode(options: NodeOptions = {}): Promise<NodeCluster>
     await stopAll(processes);
     forgetExit();
     const problems = ledger.undo();
-    if (problems.length > 0) throw new PlatformError(`the node ${nodeName} did not leave the host as it found it: ${problems.join("; ")}`, "Remove what is named above by hand; the ledger is in the temp folder's doks-platform-nodes.");
+    if (problems.length > 0) throw new PlatformError(`the node ${nodeName} did not leave the host as it found it: ${problems.join("; ")}`, `Remove what is named above by hand; the ledger is in ${ledgerDir}.`);
   };
 
   try {

@@ -30,7 +30,6 @@ export const priceTableSchema = z.object({
 });
 
 export type PriceTable = z.infer<typeof priceTableSchema>;
-export type NodeSize = z.infer<typeof nodeSize>;
 
 export const priceTablePath = join(repoRoot, "harness", "cost", "digitalocean.json");
 

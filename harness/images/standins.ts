@@ -324,7 +324,3 @@ export function substitutionsFor(written: string[], versions: Versions = loadVer
     return { reference, standin: source.id, via: reference.digest !== undefined ? "digest" : "tag" };
   });
 }
-
-export function recipeDescription(id: StandinId): string {
-  return recipe(id).description;
-}

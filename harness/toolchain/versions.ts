@@ -127,7 +127,6 @@ export type Versions = z.infer<typeof versionsSchema>;
 export type ToolSpec = z.infer<typeof toolSchema>;
 export type ProviderSpec = z.infer<typeof providerSchema>;
 export type ChartPin = z.infer<typeof chartSchema>;
-export type ImageSpec = z.infer<typeof imageSchema>;
 
 export type DebianSet = z.infer<typeof debianSetSchema>;
 export type ToolName = keyof Versions["tools"] & string;

@@ -80,6 +80,10 @@ describe("platform exit codes", () => {
     ["an unknown command", ["deploy"], "unknown command 'deploy'"],
     ["an option without its value", ["plan", "--env"], "option '-e, --env <name>' argument missing"],
     ["a policy folder that does not exist", ["plan", "--policies", "/nonexistent/policies"], "policy folder /nonexistent/policies does not exist"],
+    ["a drill timeout with a unit", ["drill", "--context", "any", "--timeout", "2h"], '--timeout "2h" is not a whole number of minutes above 0'],
+    ["a drill timeout of 0", ["drill", "--context", "any", "--timeout=0"], '--timeout "0" is not a whole number of minutes above 0'],
+    ["a Velero drill timeout that is not a number", ["velero-drill", "--context", "any", "-t", "abc"], '--timeout "abc" is not a whole number of seconds above 0'],
+    ["a negative Velero drill timeout", ["velero-drill", "--context", "any", "--timeout", "-5"], '--timeout "-5" is not a whole number of seconds above 0'],
   ])("exits 2 on %s", async (_, args, message) => {
     const result = await platform(args);
     expect(result.exitCode, result.all).toBe(2);
