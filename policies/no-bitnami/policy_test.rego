@@ -46,3 +46,19 @@ test_chart_repository_and_source if {
 test_percent_encoded_repository if {
 	count(no_bitnami.deny) == 1 with input as {"facts": {"workloads": []}, "resources": [{"address": "helm_release.r", "type": "helm_release", "actions": ["create"], "values": {"chart": "redis", "repository": "https://charts.%62itnami.com/%62itnami"}, "helm": {"chart": "redis", "values": {}, "manifests": []}}]}
 }
+
+config_map(text) := {"facts": {"workloads": []}, "resources": [{"address": "kubernetes_config_map_v1.c", "type": "kubernetes_config_map_v1", "actions": ["create"], "values": {"data": {"mirror": text}}}]}
+
+# Any one letter encoded, in either hex case, anywhere a string of the plan sits.
+test_each_encoded_letter_in_any_value if {
+	every text in ["oci://registry-1.docker.io%2F%62itnamicharts%2Fredis", "docker.io/b%69tnami/redis:7", "docker.io/bi%74nami/redis:7", "docker.io/bit%6Eami/redis:7", "docker.io/bitn%61mi/redis:7", "docker.io/bitna%6di/redis:7", "docker.io/bitnam%69/redis:7", "registry.app-catalog.vmw%61re.com/redis:7", "%2Fbitnami%2Fredis"] {
+		count(no_bitnami.deny) == 1 with input as config_map(text)
+	}
+}
+
+# Percent signs that encode no letter of the name are not Bitnami (a script's printf).
+test_other_percent_text_passes if {
+	every text in ["printf '%s\\n' \"$*\"", "100%", "https://example.org/a%2Fb%20c"] {
+		count(no_bitnami.deny) == 0 with input as config_map(text)
+	}
+}
