@@ -122,9 +122,9 @@ function liveState(request: RestoreRequest, phase: InPlacePhase | undefined): st
     case "complete":
       return `It failed after the swap: ${db} now holds the restored backup, and the database it replaced, with everything written since that backup, is kept as ${previous}.`;
     case "swapping":
-      return `It failed during the swap: if a database ${previous} exists, ${db} holds the restored backup and ${previous} is the database it replaced; otherwise ${db} is as it was.`;
+      return `It failed during the swap: if a database ${previous} exists (on MariaDB: with tables in it), ${db} holds the restored backup and ${previous} is the database it replaced; otherwise ${db} is as it was.`;
     default:
-      return `Whether it got as far as the swap is unknown (the restore step's termination message could not be read): if a database ${previous} exists, ${db} holds the restored backup and ${previous} is the database it replaced; otherwise ${db} is as it was.`;
+      return `Whether it got as far as the swap is unknown (the restore step's termination message could not be read): if a database ${previous} exists (on MariaDB: with tables in it), ${db} holds the restored backup and ${previous} is the database it replaced; otherwise ${db} is as it was.`;
   }
 }
 

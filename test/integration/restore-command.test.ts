@@ -136,7 +136,7 @@ describe("platform restore and the restore drill", () => {
 
   it.each([
     ["before the swap", phase("restoring"), /failed: BackoffLimitExceeded \(Job has reached the specified backoff limit\)\. It failed before the swap: the live database n8n is as it was\.$/],
-    ["during the swap", phase("swapping"), /It failed during the swap: if a database n8n__previous_20261126184500 exists, n8n holds the restored backup and n8n__previous_20261126184500 is the database it replaced; otherwise n8n is as it was\.$/],
+    ["during the swap", phase("swapping"), /It failed during the swap: if a database n8n__previous_20261126184500 exists \(on MariaDB: with tables in it\), n8n holds the restored backup and n8n__previous_20261126184500 is the database it replaced; otherwise n8n is as it was\.$/],
     ["after the swap", phase("swapped"), /It failed after the swap: n8n now holds the restored backup, and the database it replaced, with everything written since that backup, is kept as n8n__previous_20261126184500\.$/],
     ["with no phase left", undefined, /Whether it got as far as the swap is unknown \(the restore step's termination message could not be read\): if a database n8n__previous_<UTC time of the restore> exists/],
   ])("an in-place restore that fails %s says what the live database holds", async (_when, message, expected) => {
