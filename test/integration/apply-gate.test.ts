@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeGet } from "../../harness/cluster/api.ts";
 import { acquireCluster, type Cluster } from "../../harness/cluster/index.ts";
@@ -23,38 +23,20 @@ describe("platform apply (make apply)", () => {
   async function remoteStateTree(): Promise<string> {
     const tree = await editableTree();
     const main = join(tree, "environments/local/main.tf");
-    const backend = `backend "s3" {
-    bucket                      = "state"
-    key                         = "${stateKey}"
-    region                      = "us-east-1"
-    endpoints                   = { s3 = "${s3.endpoint}" }
-    use_path_style              = true
-    use_lockfile                = true
-    skip_credentials_validation = true
-    skip_region_validation      = true
-    skip_requesting_account_id  = true
-    skip_metadata_api_check     = true
-    skip_s3_checksum            = true
-  }`;
-    await writeFile(main, (await readFile(main, "utf8")).replace('backend "local" {}', backend));
+    await writeFile(main, (await readFile(main, "utf8")).replace('backend "local" {}', s3.tofuBackend("state", stateKey)));
     return tree;
   }
 
   /** The bucket's objects under the state key's folder, with their sizes. */
   const stateObjects = async () =>
-    (JSON.parse((await s3.rclone(["lsjson", "--files-only", "backups:state/local/platform-local/"])).stdout) as Array<{ Name: string; Size: number }>).map(({ Name, Size }) => ({ name: Name, size: Size }));
+    (JSON.parse((await s3.rclone(["lsjson", "--files-only", `backups:state/${dirname(stateKey)}/`])).stdout) as Array<{ Name: string; Size: number }>).map(({ Name, Size }) => ({ name: Name, size: Size }));
 
   beforeAll(async () => {
     cluster = await acquireCluster({ prefer: "local" });
     s3 = await startS3();
     await s3.createBucket("state");
-    // The backend reads the server's keys under the AWS SDK's names, as an operator's Spaces keys.
-    env = {
-      KUBECONFIG: cluster.kubeconfig,
-      PLATFORM_WORK_DIR: await mkdtemp(join(tmpdir(), "platform-work-")),
-      AWS_ACCESS_KEY_ID: s3.accessKey,
-      AWS_SECRET_ACCESS_KEY: s3.secretKey,
-    };
+    // The backend reads the server's keys as it reads an operator's Spaces keys.
+    env = { KUBECONFIG: cluster.kubeconfig, PLATFORM_WORK_DIR: await mkdtemp(join(tmpdir(), "platform-work-")), ...s3.backendEnv };
     env.PLATFORM_ENVIRONMENTS_DIR = join(await remoteStateTree(), "environments");
   });
 
