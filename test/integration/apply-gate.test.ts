@@ -19,6 +19,9 @@ describe("platform apply (make apply)", () => {
   let s3: LocalS3;
   let env: Record<string, string>;
   const stateKey = "local/platform-local/terraform.tfstate";
+  // With every infra chart in the mirror, apply is three gated rounds: 260 s at load 15, past
+  // the 300 s default at load 40 on two shared cores.
+  const applyTimeout = 900_000;
 
   async function remoteStateTree(): Promise<string> {
     const tree = await editableTree();
@@ -71,7 +74,7 @@ describe("platform apply (make apply)", () => {
     expect(result.all).toMatch(/gate passed/);
     expect(result.all).toContain("applied");
     for (const name of ["infra", "data", "wordpress"]) expect(await namespaceStatus(name)).toBe(200);
-  });
+  }, applyTimeout);
 
   it("saved the state encrypted in the bucket, released the lock, and left no state on this machine", async () => {
     const objects = await stateObjects();
@@ -88,5 +91,5 @@ describe("platform apply (make apply)", () => {
     const result = await platform(["apply", "--context", "platform-local", "--auto-approve"], env);
     expect(result.exitCode, result.all).toBe(0);
     expect(result.all).toContain("nothing to apply");
-  });
+  }, applyTimeout);
 });
