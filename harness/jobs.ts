@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { V1Container, V1CronJob, V1EnvVar, V1Job, V1JobCondition } from "@kubernetes/client-node";
-import { batchApi, kubeCall } from "./cluster/api.ts";
+import { batchApi, kubeCall, kubeGet } from "./cluster/api.ts";
 import type { Cluster } from "./cluster/index.ts";
 import { detail } from "./progress.ts";
 
@@ -83,4 +83,23 @@ export async function followJob(cluster: Cluster, namespace: string, name: strin
     if (Date.now() > deadline) return { name, succeeded: false, reason: "Timeout", message: "the Job did not finish while we waited", failedPods: status.failed ?? 0 };
     await sleep(options.pollMs ?? 5_000);
   }
+}
+
+interface PodList {
+  items?: Array<{ metadata?: { creationTimestamp?: string }; status?: { containerStatuses?: Array<{ name: string; state?: { terminated?: { message?: string } } }> } }>;
+}
+
+/**
+ * What one container of a Job's pods wrote to its termination message (the file kubelet mounts
+ * at terminationMessagePath, read back when the container ends, also when it was killed),
+ * newest pod first. Empty when no pod is left or the user may not list pods: callers say so.
+ */
+export async function terminationMessages(cluster: Cluster, namespace: string, job: string, container: string): Promise<string[]> {
+  const selector = encodeURIComponent(`batch.kubernetes.io/job-name=${job}`);
+  const pods = await kubeGet<PodList>(cluster, `/api/v1/namespaces/${namespace}/pods?labelSelector=${selector}`).catch(() => undefined);
+  if (pods?.status !== 200) return [];
+  return [...(pods.body.items ?? [])]
+    .sort((a, b) => (b.metadata?.creationTimestamp ?? "").localeCompare(a.metadata?.creationTimestamp ?? ""))
+    .flatMap((pod) => pod.status?.containerStatuses?.filter((status) => status.name === container).map((status) => status.state?.terminated?.message ?? "") ?? [])
+    .filter((message) => message.trim() !== "");
 }

@@ -69,7 +69,7 @@ export async function statePassphrase(): Promise<string> {
 }
 
 /** Backends that lock state on their own, and for s3 the settings that turn locking on. */
-const lockingBackends = new Set(["s3", "gcs", "azurerm", "consul", "kubernetes", "pg", "cos", "oss", "http"]);
+const lockingBackends = new Set(["s3", "gcs", "azurerm", "consul", "pg", "cos", "oss", "http"]);
 
 export interface BackendInfo {
   type: string;
@@ -86,12 +86,28 @@ export function backendOf(files: SourceFile[]): BackendInfo {
   return { type: "local", settings: {} };
 }
 
+export interface BackendProblem {
+  /** What the environment does, e.g. "keeps its state in a local file". */
+  problem: string;
+  /** Why a persistent environment cannot do that. */
+  reason: string;
+}
+
+const remoteAndLocking = "a real cluster's state must live in a remote backend with locking";
+
 /** Why this backend cannot hold a persistent environment's state, or undefined if it can. */
-export function backendProblem(backend: BackendInfo): string | undefined {
-  if (backend.type === "local") return "keeps its state in a local file";
-  if (!lockingBackends.has(backend.type)) return `uses the ${backend.type} backend, which does not lock state`;
-  if (backend.type === "s3" && backend.settings.use_lockfile !== true && !backend.settings.dynamodb_table) return "uses the s3 backend without locking (use_lockfile = true)";
-  if (backend.type === "http" && !backend.settings.lock_address) return "uses the http backend without a lock_address";
+export function backendProblem(backend: BackendInfo): BackendProblem | undefined {
+  const refuse = (problem: string, reason = remoteAndLocking) => ({ problem, reason });
+  if (backend.type === "local") return refuse("keeps its state in a local file");
+  // It locks, but its state is one Secret: an apply would create the resources, then fail to save them.
+  if (backend.type === "kubernetes")
+    return refuse(
+      "uses the kubernetes backend",
+      "its state is one Secret, at most 1 MiB, and encrypted state does not compress: the platform's state, which holds every chart's rendered manifests, outgrows it",
+    );
+  if (!lockingBackends.has(backend.type)) return refuse(`uses the ${backend.type} backend, which does not lock state`);
+  if (backend.type === "s3" && backend.settings.use_lockfile !== true && !backend.settings.dynamodb_table) return refuse("uses the s3 backend without locking (use_lockfile = true)");
+  if (backend.type === "http" && !backend.settings.lock_address) return refuse("uses the http backend without a lock_address");
   return undefined;
 }
 
@@ -101,11 +117,13 @@ export function backendProblem(backend: BackendInfo): string | undefined {
  * applying at once corrupt it.
  */
 export function requireRemoteState(environment: string, context: string, files: SourceFile[], legacyState: string): void {
-  const problem = backendProblem(backendOf(files));
-  if (!problem) return;
-  const migrate = existsSync(legacyState) ? ` Existing local state at ${legacyState} moves there with \`tofu init -migrate-state\`.` : "";
+  const backend = backendOf(files);
+  const refused = backendProblem(backend);
+  if (!refused) return;
+  const existing = backend.type === "kubernetes" ? "State already in the kubernetes backend's Secret" : existsSync(legacyState) ? `Existing local state at ${legacyState}` : undefined;
+  const migrate = existing ? ` ${existing} moves there with \`tofu init -migrate-state\`.` : "";
   throw new PlatformError(
-    `environment ${environment} ${problem}, which is refused for context ${context}: a real cluster's state must live in a remote backend with locking`,
+    `environment ${environment} ${refused.problem}, which is refused for context ${context}: ${refused.reason}`,
     `Use an environment whose backend is remote and locking (backend "s3" on Spaces with use_lockfile = true), or omit --context to work on a throwaway local cluster.${migrate}`,
   );
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { kubeGet, kubeRequest } from "./cluster/api.ts";
+import { kubeGet, kubeRequest, oneLine } from "./cluster/api.ts";
 import type { Cluster } from "./cluster/index.ts";
 import { PlatformError } from "./errors.ts";
 import { detail, step } from "./progress.ts";
@@ -62,10 +62,39 @@ async function chooseBackup(cluster: Cluster, request: DrillRequest): Promise<Ba
 }
 
 /**
+ * What a drill leaves out of the restore: objects that act outside their namespace. Restored
+ * next to the live ones they would route the live hostnames to the drill's pods (Ingresses,
+ * Traefik routes), order duplicate certificates against Let's Encrypt's weekly limit
+ * (cert-manager's kinds, external-dns endpoints), or run the apps' schedules on restored data,
+ * such as a volume backup that uploads the old mail and moves `latest` (CronJobs, Jobs).
+ * Services go too: Velero filters by kind, not by type, and a LoadBalancer Service would order
+ * a load balancer. The drill judges Velero's outcome and the file-system volume restores, which
+ * need the pods (Velero restores the data through them), not Services.
+ */
+export const drillExcludedResources = [
+  "ingresses.networking.k8s.io",
+  "ingressroutes.traefik.io",
+  "ingressroutetcps.traefik.io",
+  "ingressrouteudps.traefik.io",
+  "certificates.cert-manager.io",
+  "certificaterequests.cert-manager.io",
+  "issuers.cert-manager.io",
+  "orders.acme.cert-manager.io",
+  "challenges.acme.cert-manager.io",
+  "dnsendpoints.externaldns.k8s.io",
+  "cronjobs.batch",
+  "jobs.batch",
+  "services",
+  "endpoints",
+  "endpointslices.discovery.k8s.io",
+];
+
+/**
  * Restores a Velero backup into scratch namespaces (drill-<namespace>) next to the live ones,
- * waits for Velero to finish, and judges the result: the restore Completed with no errors and
- * every file-system volume restored. Then it removes the scratch namespaces. The live
- * namespaces are never touched.
+ * without what faces the outside world (drillExcludedResources), waits for Velero to finish,
+ * and judges the result: the restore Completed with no errors and every file-system volume
+ * restored. Then it removes the scratch namespaces, also when the wait failed or timed out, and
+ * fails when one cannot be removed. The live namespaces are never touched.
  */
 export async function veleroDrill(cluster: Cluster, request: DrillRequest): Promise<DrillResult> {
   const backup = await chooseBackup(cluster, request);
@@ -78,16 +107,37 @@ export async function veleroDrill(cluster: Cluster, request: DrillRequest): Prom
     apiVersion: "velero.io/v1",
     kind: "Restore",
     metadata: { name, namespace: request.namespace, labels: { "platform/job": "velero-drill" } },
-    spec: { backupName: backup.metadata.name, includedNamespaces: sources, namespaceMapping: namespaces, restorePVs: true, existingResourcePolicy: "none" },
+    spec: { backupName: backup.metadata.name, includedNamespaces: sources, namespaceMapping: namespaces, excludedResources: drillExcludedResources, restorePVs: true, existingResourcePolicy: "none" },
   });
   if (created.status >= 300) throw new PlatformError(`the API server refused restore ${name} (HTTP ${created.status})`, "Check that the Velero CRDs are installed and that your credentials may create velero.io Restores.");
 
+  let result: DrillResult;
+  try {
+    result = await judge(cluster, request, backup.metadata.name, name, namespaces);
+  } catch (error) {
+    const left = request.keep ? [] : await removeScratch(cluster, Object.values(namespaces));
+    if (left.length === 0) throw error;
+    const [message, fix] = error instanceof PlatformError ? [error.message, `${error.fix} `] : [oneLine(error), ""];
+    throw new PlatformError(`${message}; and the scratch namespaces were not all removed: ${left.join("; ")}`, `${fix}${removeByHand(Object.values(namespaces))}`, { cause: error });
+  }
+  const left = request.keep ? [] : await removeScratch(cluster, Object.values(namespaces));
+  if (left.length > 0) {
+    throw new PlatformError(`restore ${name} of ${backup.metadata.name} ended ${result.phase} (drill ${result.passed ? "passed" : "FAILED"}), but the scratch namespaces were not all removed: ${left.join("; ")}`, removeByHand(Object.values(namespaces)));
+  }
+  return result;
+}
+
+/** Waits for Velero to finish the restore, then reads its outcome. */
+async function judge(cluster: Cluster, request: DrillRequest, backup: string, name: string, namespaces: Record<string, string>): Promise<DrillResult> {
   const deadline = Date.now() + request.timeoutMs;
   let restore: Restore = {};
   let reported = "";
   while (!finished.has(restore.status?.phase ?? "")) {
     if (Date.now() > deadline) {
-      throw new PlatformError(`restore ${name} did not finish within ${Math.round(request.timeoutMs / 1000)} s (phase ${restore.status?.phase ?? "New"})`, "Check that the Velero server and node agents run (`velero restore describe`); raise --timeout for large volumes.");
+      throw new PlatformError(
+        `restore ${name} did not finish within ${Math.round(request.timeoutMs / 1000)} s (phase ${restore.status?.phase ?? "New"})`,
+        `Check that the Velero server and node agents run (\`velero restore describe ${name}\`); raise --timeout for large volumes. Velero may still be restoring into the scratch namespaces: once it ends, delete any it recreated.`,
+      );
     }
     await sleep(request.pollMs);
     restore = (await kubeGet<Restore>(cluster, `${velero(request.namespace, "restores")}/${name}`)).body;
@@ -98,7 +148,7 @@ export async function veleroDrill(cluster: Cluster, request: DrillRequest): Prom
   const selector = encodeURIComponent(`velero.io/restore-name=${name}`);
   const volumes = (await kubeGet<{ items?: Array<{ status?: { phase?: string } }> }>(cluster, `${velero(request.namespace, "podvolumerestores")}?labelSelector=${selector}`)).body.items ?? [];
   const result: DrillResult = {
-    backup: backup.metadata.name,
+    backup,
     restore: name,
     phase: restore.status!.phase!,
     namespaces,
@@ -108,9 +158,34 @@ export async function veleroDrill(cluster: Cluster, request: DrillRequest): Prom
     passed: false,
   };
   result.passed = result.phase === "Completed" && result.errors === 0 && result.volumes.failed === 0;
-
-  if (!request.keep) {
-    for (const scratch of Object.values(namespaces)) await kubeRequest(cluster, "DELETE", `/api/v1/namespaces/${scratch}`);
-  }
   return result;
+}
+
+const removeByHand = (namespaces: string[]) => `Remove them by hand: kubectl delete namespace ${namespaces.join(" ")} (set the reclaim policy of their volumes to Delete first, or the block storage volumes stay and are billed).`;
+
+interface PersistentVolumes {
+  items?: Array<{ metadata: { name: string }; spec?: { persistentVolumeReclaimPolicy?: string; claimRef?: { namespace?: string } } }>;
+}
+
+/**
+ * Deletes the scratch namespaces. Their volumes come from the retaining storage class, so each
+ * one's reclaim policy is set to Delete first: otherwise every drill would leave its restored
+ * block storage volumes behind, billed. Returns what could not be done (empty: all of it); a
+ * namespace that is already gone counts as removed.
+ */
+async function removeScratch(cluster: Cluster, namespaces: string[]): Promise<string[]> {
+  const left: string[] = [];
+  const attempt = async <T>(what: string, call: () => Promise<{ status: number; body: T }>, gone = false) => {
+    const answer = await call().catch((error: unknown) => ({ status: 0, body: String(error) as T }));
+    const ok = (answer.status >= 200 && answer.status < 300) || (gone && answer.status === 404);
+    if (!ok) left.push(`${what}: ${answer.status ? `HTTP ${answer.status}` : String(answer.body)}`);
+    return ok ? answer.body : undefined;
+  };
+  const volumes = await attempt("listing the volumes of the scratch namespaces", () => kubeGet<PersistentVolumes>(cluster, "/api/v1/persistentvolumes"));
+  for (const volume of volumes?.items ?? []) {
+    if (!namespaces.includes(volume.spec?.claimRef?.namespace ?? "") || volume.spec?.persistentVolumeReclaimPolicy === "Delete") continue;
+    await attempt(`setting the reclaim policy of volume ${volume.metadata.name} to Delete`, () => kubeRequest(cluster, "PATCH", `/api/v1/persistentvolumes/${volume.metadata.name}`, { spec: { persistentVolumeReclaimPolicy: "Delete" } }), true);
+  }
+  for (const namespace of namespaces) await attempt(`deleting namespace ${namespace}`, () => kubeRequest(cluster, "DELETE", `/api/v1/namespaces/${namespace}`), true);
+  return left;
 }

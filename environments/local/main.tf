@@ -25,7 +25,10 @@ terraform {
   }
 
   # The harness points this at its per-run work folder; the local cluster lives as long as
-  # the run, and so does its state.
+  # the run, and so does its state. A named context is refused with this backend: a copy
+  # applied to a real cluster needs production's backend "s3" with use_lockfile = true
+  # (README, "State and keys"), never backend "kubernetes", whose 1 MiB Secret this state
+  # outgrows.
   backend "local" {}
 
   # Local state and plans are encrypted like production's, with the harness's persistent state

@@ -15,6 +15,10 @@ export interface LocalS3 extends LocalService {
   /** rclone's environment for a remote named `name` on this server, with the provider settings the CronJobs use for Spaces. */
   rcloneEnv(name?: string, credentials?: { accessKey: string; secretKey: string }): Record<string, string>;
   createBucket(bucket: string): Promise<void>;
+  /** OpenTofu's backend "s3" block for state at bucket/key on this server, locked with use_lockfile. */
+  tofuBackend(bucket: string, key: string): string;
+  /** The keys of this server under the names OpenTofu's s3 backend reads. */
+  backendEnv: Record<string, string>;
   /** rclone against this server with a clean environment, as in a CronJob pod. */
   rclone(args: string[], env?: Record<string, string>): Promise<{ stdout: string; exitCode?: number }>;
 }
@@ -58,7 +62,23 @@ export async function startS3(): Promise<LocalS3> {
     const createBucket = async (bucket: string) => {
       await rclone(["mkdir", `backups:${bucket}`]);
     };
-    return { endpoint, accessKey, secretKey, rcloneBinary, rcloneEnv, createBucket, rclone, stop: () => service.stop(processes) };
+    // Production's settings (environments/production/*/versions.tf), plus path style: this
+    // server has no per-bucket host names.
+    const tofuBackend = (bucket: string, key: string) => `backend "s3" {
+    bucket                      = "${bucket}"
+    key                         = "${key}"
+    region                      = "us-east-1"
+    endpoints                   = { s3 = "${endpoint}" }
+    use_path_style              = true
+    use_lockfile                = true
+    skip_credentials_validation = true
+    skip_region_validation      = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_s3_checksum            = true
+  }`;
+    const backendEnv = { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey };
+    return { endpoint, accessKey, secretKey, rcloneBinary, rcloneEnv, createBucket, rclone, tofuBackend, backendEnv, stop: () => service.stop(processes) };
   } catch (error) {
     await service.stop(processes);
     throw error;

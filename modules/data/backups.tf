@@ -157,7 +157,9 @@ resource "kubernetes_cron_job_v1" "job" {
       }
 
       spec {
-        # One retry for a transient error; a second failure is an alert, not a loop.
+        # One retry for a transient error; a second failure is an alert, not a loop. An
+        # in-place restore made from this template gets none (harness/restore.ts): it would
+        # swap again.
         backoff_limit           = 1
         active_deadline_seconds = 7200
 

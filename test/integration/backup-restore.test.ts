@@ -118,7 +118,8 @@ const engines: Engine[] = [
       expect(result.exitCode, String(result.all)).toBe(0);
     },
     async fingerprint(database = "wordpress") {
-      return servers.maria.sql(database, "CHECKSUM TABLE wp_posts, wp_options, wp_empty");
+      // Without the schema name CHECKSUM TABLE reports each table under: equal under any name.
+      return (await servers.maria.sql(database, "CHECKSUM TABLE wp_posts, wp_options, wp_empty")).replaceAll(`${database}.`, "");
     },
     async privileges() {
       return servers.maria.sql(
@@ -175,6 +176,33 @@ async function slowTool(tool: string, real: string, seconds: number): Promise<{ 
   await chmod(dir, 0o755);
   await chmod(join(dir, tool), 0o755);
   return { dir, PATH: `${dir}:${images.postgres.path}` };
+}
+
+/**
+ * A folder put first on PATH whose TOOL fails as a lost connection does, from the moment the
+ * restore's status file says the swap happened: a server that goes away right after the swap.
+ */
+async function lostAfterSwap(engine: Engine, statusFile: string): Promise<{ PATH: string; dir: string }> {
+  const [tool, real] = engine.name === "postgresql" ? ["psql", "/usr/lib/postgresql/17/bin/psql"] : ["mariadb", "/usr/bin/mariadb"];
+  const dir = await mkdtemp(join(tmpdir(), "lost-"));
+  await writeFile(join(dir, tool!), `#!/bin/sh\ncase "$(cat '${statusFile}' 2>/dev/null)" in *'"phase":"swapped"'*) echo "${tool}: server closed the connection unexpectedly" >&2; exit 2 ;; esac\nexec ${real} "$@"\n`);
+  await chmod(dir, 0o755);
+  await chmod(join(dir, tool!), 0o755);
+  return { dir, PATH: `${dir}:${images[engine.image].path}` };
+}
+
+/** Where an in-place restore records its phase (the pod's termination message in a cluster). */
+async function statusFile(): Promise<string> {
+  return join(await workDir("status"), "termination-log");
+}
+
+const readStatus = async (file: string) => JSON.parse(await readFile(file, "utf8")) as { phase: string; live: string; previous: string };
+
+/** The databases in-place restores kept (<db>__previous_<UTC time>), dropped as the runbook says once checked. */
+async function dropPrevious(engine: Engine): Promise<string[]> {
+  const kept = (await engine.databases()).filter((name) => name.startsWith(`${engine.database}__previous_`));
+  for (const name of kept) await (engine.name === "postgresql" ? servers.pg.sql("postgres", `DROP DATABASE ${name}`) : servers.maria.sql("mysql", `DROP DATABASE ${name}`));
+  return kept;
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -261,10 +289,21 @@ describe.each(engines)("$name backups", (engine) => {
 
   it("an in-place restore brings back exactly the lost data, and the app keeps its database, its rights and its isolation", async () => {
     await engine.damage();
-    expect(await engine.fingerprint().catch(() => "a table is gone")).not.toBe(original);
-    const result = await restoreInPlace(engine);
+    const damaged = await engine.fingerprint().catch(() => "a table is gone");
+    expect(damaged).not.toBe(original);
+    const status = await statusFile();
+    const result = await restoreInPlace(engine, { RESTORE_STATUS_FILE: status });
     expect(result.exitCode, result.all).toBe(0);
     expect(await engine.fingerprint()).toBe(original);
+    // The database it replaced is kept under a timestamped name, with the damage as it was, and
+    // the output says how to drop it.
+    const { phase, live, previous } = await readStatus(status);
+    expect({ phase, live }).toEqual({ phase: "complete", live: engine.database });
+    expect(previous).toMatch(new RegExp(`^${engine.database}__previous_\\d{14}$`));
+    expect(await engine.fingerprint(previous).catch(() => "a table is gone")).toBe(damaged);
+    expect(result.all).toContain(engine.name === "postgresql" ? `is kept as ${previous}` : `are kept in ${previous}`);
+    expect(result.all).toContain(`drop it as the superuser: DROP DATABASE ${previous};`);
+    expect(await dropPrevious(engine)).toEqual([previous]);
     expect(await engine.privileges()).toBe(privileges);
     const table = engine.name === "postgresql" ? "public.empty_on_purpose" : "wp_empty";
     const write = await app(engine, `INSERT INTO ${table} VALUES (42); DELETE FROM ${table} WHERE id = 42;`);
@@ -274,23 +313,50 @@ describe.each(engines)("$name backups", (engine) => {
     expect((await engine.databases()).filter((name) => name.includes("__"))).toEqual([]);
   });
 
+  it("an in-place restore that fails after the swap says the live database holds the restored backup, and keeps the one it replaced", async () => {
+    await engine.damage();
+    const damaged = await engine.fingerprint().catch(() => "a table is gone");
+    const status = await statusFile();
+    const lost = await lostAfterSwap(engine, status);
+    const work = await workDir("in-place-lost");
+    expect((await step(servers, "rclone", "fetch.sh", { ...servers.s3.rcloneEnv(), BACKUP_REMOTE: remote(engine), WORK_DIR: work })).exitCode).toBe(0);
+    const result = await servers.pg.root.exec(
+      `/scripts/${engine.restoreCheck}`,
+      [],
+      { image: engine.image, env: { DB_NAME: engine.database, WORK_DIR: work, RESTORE_MODE: "in-place", RESTORE_STATUS_FILE: status, ...engine.admin(), PATH: lost.PATH }, binds: { ...binds, [lost.dir]: lost.dir } },
+      { reject: false, all: true },
+    );
+    expect(result.exitCode, String(result.all)).not.toBe(0);
+    const { phase, previous } = await readStatus(status);
+    expect(phase).toBe("swapped");
+    expect(String(result.all)).toMatch(new RegExp(`FAILED: the swap happened, .*: ${engine.database} now holds the restored backup; the (database|tables) it replaced, with everything written since the backup, (is|are) kept (as|in) ${previous}`));
+    expect(await engine.fingerprint()).toBe(original);
+    expect(await engine.fingerprint(previous).catch(() => "a table is gone")).toBe(damaged);
+    expect(await dropPrevious(engine)).toEqual([previous]);
+    // MariaDB's swap empties the copy it restored into; the exit trap could not drop it with the
+    // connection gone. The next restore would; here at once, so the next test sees only its own.
+    if (engine.name === "mariadb") await servers.maria.sql("mysql", `DROP DATABASE IF EXISTS ${engine.database}__restoring`);
+  });
+
   it("an in-place restore killed halfway leaves the live database as it was, and the next one succeeds", async () => {
     await engine.damage();
     const damaged = await engine.fingerprint().catch(() => "");
     const damagedPrivileges = await engine.privileges();
     const slow = engine.name === "postgresql" ? await slowTool("pg_restore", "/usr/lib/postgresql/17/bin/pg_restore", 20) : await slowTool("zstd", "/usr/bin/zstd", 20);
     const work = await workDir("in-place-killed");
+    const status = await statusFile();
     expect((await step(servers, "rclone", "fetch.sh", { ...servers.s3.rcloneEnv(), BACKUP_REMOTE: remote(engine), WORK_DIR: work })).exitCode).toBe(0);
     const running = servers.pg.root.exec(
       `/scripts/${engine.restoreCheck}`,
       [],
-      { image: engine.image, env: { DB_NAME: engine.database, WORK_DIR: work, RESTORE_MODE: "in-place", ...engine.admin(), PATH: slow.PATH }, binds: { ...binds, [slow.dir]: slow.dir } },
+      { image: engine.image, env: { DB_NAME: engine.database, WORK_DIR: work, RESTORE_MODE: "in-place", RESTORE_STATUS_FILE: status, ...engine.admin(), PATH: slow.PATH }, binds: { ...binds, [slow.dir]: slow.dir } },
       // Its own process group, killed whole: what happens to a pod's processes.
       { reject: false, all: true, detached: true },
     );
     await waitFor("the restore's new database", async () => (await engine.databases()).includes(`${engine.database}__restoring`));
     process.kill(-running.pid!, "SIGKILL");
     await running;
+    expect((await readStatus(status)).phase).toBe("restoring");
     expect(await engine.fingerprint().catch(() => "")).toBe(damaged);
     expect(await engine.privileges()).toBe(damagedPrivileges);
     const table = engine.name === "postgresql" ? "public.workflows" : "wp_posts";
@@ -299,6 +365,7 @@ describe.each(engines)("$name backups", (engine) => {
     const again = await restoreInPlace(engine);
     expect(again.exitCode, again.all).toBe(0);
     expect(await engine.fingerprint()).toBe(original);
+    expect(await dropPrevious(engine)).toHaveLength(1);
   });
 
   it("a failing dump uploads nothing and leaves latest alone", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { kubeGet, kubeRequest } from "../../harness/cluster/api.ts";
 import { acquireCluster, type Cluster } from "../../harness/cluster/index.ts";
 import { runDrill } from "../../harness/drill.ts";
@@ -15,7 +15,7 @@ import { platform } from "../support/tree.ts";
 
 type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
 type Container = { name: string; env?: Env[] };
-type Job = { metadata: { labels: Record<string, string> }; spec: { template: { spec: { containers: Container[]; initContainers: Container[] } } } };
+type Job = { metadata: { labels: Record<string, string> }; spec: { backoffLimit: number; template: { spec: { containers: Container[]; initContainers: Container[] } } } };
 
 // The on-demand restore and the restore drill run restore-test CronJobs' own pod templates as
 // Jobs. The local control plane has no nodes and no Job controller: the tests play the
@@ -67,6 +67,8 @@ describe("platform restore and the restore drill", () => {
     expect(envOf(check!)).toMatchObject({ RESTORE_MODE: "scratch", DB_NAME: "n8n" });
     expect(envOf(check!)).not.toHaveProperty("PGPASSWORD");
     expect(envOf(fetch!)).not.toHaveProperty("BACKUP_ID");
+    expect(envOf(check!)).not.toHaveProperty("RESTORE_STATUS_FILE");
+    expect(job.spec.backoffLimit).toBe(1);
   });
 
   it("restores a chosen backup in place once confirmed, as the live server's superuser", async () => {
@@ -75,6 +77,11 @@ describe("platform restore and the restore drill", () => {
     expect(envOf(job.spec.template.spec.initContainers[0]!)).toMatchObject({ BACKUP_ID: "20261126T031500Z" });
     expect(envOf(job.spec.template.spec.initContainers[0]!)).not.toHaveProperty("MARIADB_PASSWORD");
     expect(envOf(job.spec.template.spec.containers[0]!)).toMatchObject({ RESTORE_MODE: "in-place", BACKUP_ID: "20261126T031500Z", MARIADB_USER: "root", MARIADB_PASSWORD: "mariadb-root" });
+    // One attempt: a retry would run the swap again on a database that may hold the restored
+    // data already. The restore step records its phase where the harness reads it back.
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(envOf(job.spec.template.spec.containers[0]!)).toMatchObject({ RESTORE_STATUS_FILE: "/dev/termination-log" });
+    expect(envOf(job.spec.template.spec.initContainers[0]!)).not.toHaveProperty("RESTORE_STATUS_FILE");
   });
 
   it("refuses an unconfirmed in-place restore, creating nothing", async () => {
@@ -107,6 +114,58 @@ describe("platform restore and the restore drill", () => {
     const name = await newJob("restore-wordpress-", before);
     await setStatus(name, failedJob());
     await expect(restoring).rejects.toThrow(`restore Job ${name} failed: BackoffLimitExceeded (Job has reached the specified backoff limit)`);
+  });
+
+  /** The Job's pod as the kubelet leaves it: the restore step terminated, with the message it wrote. */
+  async function podOf(job: string, message: string | undefined, exitCode: number) {
+    // Admission wants the namespace's default service account (no controller makes it here) and
+    // a pod the restricted Pod Security level admits.
+    const account = await kubeRequest(cluster, "POST", "/api/v1/namespaces/data/serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: "data" } });
+    expect([201, 409]).toContain(account.status);
+    const securityContext = { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 999, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: `${job}-x1`, namespace: "data", labels: { "batch.kubernetes.io/job-name": job } }, spec: { restartPolicy: "Never", automountServiceAccountToken: false, containers: [{ name: "restore-check", image: "postgres", securityContext }] } };
+    const created = await kubeRequest(cluster, "POST", "/api/v1/namespaces/data/pods", pod);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const terminated = { exitCode, reason: exitCode ? "Error" : "Completed", ...(message === undefined ? {} : { message }), startedAt: now(), finishedAt: now() };
+    const status = { phase: exitCode ? "Failed" : "Succeeded", containerStatuses: [{ name: "restore-check", ready: false, restartCount: 0, image: "postgres", imageID: "", state: { terminated } }] };
+    const patched = await kubeRequest(cluster, "PATCH", `/api/v1/namespaces/data/pods/${pod.metadata.name}/status`, { status });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+  }
+  const phase = (name: string) => `${JSON.stringify({ phase: name, live: "n8n", previous: "n8n__previous_20261126184500" })}\n`;
+  const failedOnce = () => ({ active: 0, failed: 1, conditions: [condition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"), condition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")] });
+
+  it.each([
+    ["before the swap", phase("restoring"), /failed: BackoffLimitExceeded \(Job has reached the specified backoff limit\)\. It failed before the swap: the live database n8n is as it was\.$/],
+    ["during the swap", phase("swapping"), /It failed during the swap: if a database n8n__previous_20261126184500 exists \(on MariaDB: with tables in it\), n8n holds the restored backup and n8n__previous_20261126184500 is the database it replaced; otherwise n8n is as it was\.$/],
+    ["after the swap", phase("swapped"), /It failed after the swap: n8n now holds the restored backup, and the database it replaced, with everything written since that backup, is kept as n8n__previous_20261126184500\.$/],
+    ["with no phase left", undefined, /Whether it got as far as the swap is unknown \(the restore step's termination message could not be read\): if a database n8n__previous_<UTC time of the restore> exists/],
+  ])("an in-place restore that fails %s says what the live database holds", async (_when, message, expected) => {
+    const before = await jobNames();
+    const restoring = restoreDatabase(cluster, { database: "n8n", mode: "in-place", yes: true, namespace: "data", wait: true, pollMs: 200 });
+    const name = await newJob("restore-n8n-", before);
+    const outcome = expect(restoring).rejects.toThrow(expected);
+    await podOf(name, message, 1);
+    await setStatus(name, failedOnce());
+    await outcome;
+    if (message?.includes("swapped")) {
+      await expect(restoring).rejects.toMatchObject({ fix: expect.stringContaining("keep n8n__previous_20261126184500 until you are sure, then: kubectl --context platform-local -n data exec statefulset/postgres -- psql -U postgres -c 'DROP DATABASE n8n__previous_20261126184500'") });
+    }
+  });
+
+  it("a successful in-place restore names the database it replaced and how to drop it", async () => {
+    const output: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (output.push(String(chunk)), true));
+    try {
+      const before = await jobNames();
+      const restoring = restoreDatabase(cluster, { database: "n8n", mode: "in-place", yes: true, namespace: "data", wait: true, pollMs: 200 });
+      const name = await newJob("restore-n8n-", before);
+      await podOf(name, phase("complete"), 0);
+      await setStatus(name, { ...completed(), failed: 0 });
+      await expect(restoring).resolves.toBe(name);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(output.join("")).toContain("n8n now holds the restored backup. The database it replaced, with everything written since that backup, is kept as n8n__previous_20261126184500 and takes as much disk; once the restored data is confirmed, drop it: kubectl --context platform-local -n data exec statefulset/postgres -- psql -U postgres -c 'DROP DATABASE n8n__previous_20261126184500'");
   });
 
   describe("with the kubeconfigs DOKS hands out", () => {

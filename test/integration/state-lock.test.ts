@@ -15,21 +15,9 @@ import { ensurePlanToolchain, type Toolchain } from "../../harness/toolchain/ind
  * protocol works on a server that honours the header: Spaces' own answer is checked by
  * `platform bootstrap` on the real bucket (probeConditionalWrites), the same probe as below.
  */
-const backend = (endpoint: string) => `
+const configuration = (s3: LocalS3) => `
 terraform {
-  backend "s3" {
-    bucket                      = "state"
-    key                         = "lock-test/terraform.tfstate"
-    region                      = "us-east-1"
-    endpoints                   = { s3 = "${endpoint}" }
-    use_path_style              = true
-    use_lockfile                = true
-    skip_credentials_validation = true
-    skip_region_validation      = true
-    skip_requesting_account_id  = true
-    skip_metadata_api_check     = true
-    skip_s3_checksum            = true
-  }
+  ${s3.tofuBackend("state", "lock-test/terraform.tfstate")}
 }
 
 variable "round" {
@@ -59,7 +47,7 @@ describe("use_lockfile on a real S3 server", () => {
     s3 = await startS3();
     await s3.createBucket("state");
     dir = await mkdtemp(join(tmpdir(), "lock-test-"));
-    await writeFile(join(dir, "main.tf"), backend(s3.endpoint));
+    await writeFile(join(dir, "main.tf"), configuration(s3));
     toolchain = await ensurePlanToolchain();
   });
 
@@ -70,7 +58,7 @@ describe("use_lockfile on a real S3 server", () => {
 
   /** One client: its own data folder, the server's keys through the backend's AWS_* names. */
   const client = async (name: string, extra: Record<string, string> = {}) => {
-    const tofu = new Tofu({ toolchain, dir, dataDir: join(dir, `.${name}`), environment: { AWS_ACCESS_KEY_ID: s3.accessKey, AWS_SECRET_ACCESS_KEY: s3.secretKey, ...extra } });
+    const tofu = new Tofu({ toolchain, dir, dataDir: join(dir, `.${name}`), environment: { ...s3.backendEnv, ...extra } });
     await tofu.init();
     return tofu;
   };

@@ -6,7 +6,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquireCluster, type Cluster } from "../../harness/cluster/index.ts";
 import { repoRoot } from "../../harness/paths.ts";
-import { platform } from "../support/tree.ts";
+import { editableTree, platform } from "../support/tree.ts";
 
 describe("a named context never keeps its state on this machine", () => {
   let cluster: Cluster;
@@ -28,6 +28,19 @@ describe("a named context never keeps its state on this machine", () => {
     expect(result.all).toContain('fix:   Use an environment whose backend is remote and locking (backend "s3" on Spaces with use_lockfile = true)');
     expect(result.all).not.toMatch(/\n\s+at /);
     expect(existsSync(join(work, "local", "platform-local", "terraform.tfstate"))).toBe(false);
+  });
+
+  it("refuses the kubernetes backend against a named context, naming the 1 MiB Secret limit and the s3 fix, before planning", async () => {
+    const tree = await editableTree();
+    const main = join(tree, "environments/local/main.tf");
+    await writeFile(main, (await readFile(main, "utf8")).replace('backend "local" {}', `backend "kubernetes" {\n    secret_suffix = "platform-local"\n    config_path = "${kubeconfig}"\n  }`));
+    const result = await platform(["plan", "--context", "platform-local"], { KUBECONFIG: kubeconfig, PLATFORM_WORK_DIR: work, PLATFORM_ENVIRONMENTS_DIR: join(tree, "environments") });
+    expect(result.exitCode).toBe(2);
+    expect(result.all).toContain("error: environment local uses the kubernetes backend, which is refused for context platform-local: its state is one Secret, at most 1 MiB");
+    expect(result.all).toContain('fix:   Use an environment whose backend is remote and locking (backend "s3" on Spaces with use_lockfile = true)');
+    // Refused before tofu init ever reached the backend.
+    expect(existsSync(join(tree, "environments/local/.terraform"))).toBe(false);
+    expect(result.all).not.toMatch(/\n\s+at /);
   });
 });
 

@@ -64,14 +64,16 @@ describe("persistent environments keep state in a remote backend with locking", 
     ["s3 without locking", 'backend "s3" {\n bucket = "b"\n key = "k"\n}', "without locking"],
     ["s3 with use_lockfile = false", 'backend "s3" {\n bucket = "b"\n key = "k"\n use_lockfile = false\n}', "without locking"],
     ["http without a lock address", 'backend "http" {\n address = "https://state.example/x"\n}', "without a lock_address"],
+    ["a backend that does not lock", 'backend "swift" {\n container = "state"\n}', "does not lock state"],
+    ["kubernetes, though it locks", 'backend "kubernetes" {\n secret_suffix = "state"\n}', "uses the kubernetes backend"],
   ])("refuses %s", async (_, hcl, problem) => {
-    expect(backendProblem(await backend(hcl))).toContain(problem);
+    expect(backendProblem(await backend(hcl))?.problem).toContain(problem);
   });
 
   it.each([
     ["s3 with use_lockfile", 'backend "s3" {\n bucket = "b"\n key = "k"\n use_lockfile = true\n}'],
     ["s3 with a DynamoDB table", 'backend "s3" {\n bucket = "b"\n key = "k"\n dynamodb_table = "locks"\n}'],
-    ["kubernetes", 'backend "kubernetes" {\n secret_suffix = "state"\n}'],
+    ["pg", 'backend "pg" {\n conn_str = "postgres://state@db.example/state"\n}'],
     ["gcs", 'backend "gcs" {\n bucket = "b"\n}'],
   ])("accepts %s", async (_, hcl) => {
     expect(backendProblem(await backend(hcl))).toBeUndefined();
@@ -92,5 +94,22 @@ describe("persistent environments keep state in a remote backend with locking", 
     expect(error.message).not.toContain("\n");
     expect(error.fix).toContain('backend "s3"');
     expect(error.fix).toContain("tofu init -migrate-state");
+  });
+
+  it("refuses the kubernetes backend with the 1 MiB Secret limit as the reason, and how its state moves", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "backend-"));
+    await writeFile(join(dir, "main.tf"), 'terraform {\n  backend "kubernetes" {\n    secret_suffix = "state"\n  }\n}\n');
+    let error: Error & { fix?: string } = new Error("none");
+    try {
+      requireRemoteState("local", "prod-fra1", await loadSources(dir), join(dir, "terraform.tfstate"));
+    } catch (caught) {
+      error = caught as Error & { fix: string };
+    }
+    expect(error.message).toBe(
+      "environment local uses the kubernetes backend, which is refused for context prod-fra1: its state is one Secret, at most 1 MiB, and encrypted state does not compress: the platform's state, which holds every chart's rendered manifests, outgrows it",
+    );
+    expect(error.message).not.toContain("\n");
+    expect(error.fix).toContain('backend "s3" on Spaces with use_lockfile = true');
+    expect(error.fix).toContain("State already in the kubernetes backend's Secret moves there with `tofu init -migrate-state`.");
   });
 });

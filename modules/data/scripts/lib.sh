@@ -86,6 +86,25 @@ write_manifest() {
 JSON
 }
 
+# restore_phase PHASE LIVE PREVIOUS: how far an in-place restore got, as one JSON line in
+# $RESTORE_STATUS_FILE (platform restore points it at the pod's termination message and reads it
+# back, also when the script was killed): restoring (the live database is untouched), swapping
+# (the swap is under way: whether it happened is in the catalog), swapped (LIVE holds the
+# restored backup and the database it replaced is kept as PREVIOUS), complete (that, verified).
+restore_phase() {
+  [ -n "${RESTORE_STATUS_FILE:-}" ] || return 0
+  printf '{"phase":"%s","live":"%s","previous":"%s"}\n' "$1" "$2" "$3" >"$RESTORE_STATUS_FILE" 2>/dev/null ||
+    log "could not record the phase $1 in $RESTORE_STATUS_FILE"
+}
+
+# swap_unanswered COMMITTED SWAPPED IF LIVE: fails an in-place restore whose server did not
+# answer the catalog check after the swap, saying what is known. COMMITTED is non-empty when the
+# swap's own statement succeeded; SWAPPED says what the swap did; IF tells a swap by hand.
+swap_unanswered() {
+  [ -z "$1" ] || fail "the swap happened, but the server did not answer the check that follows it: $2"
+  fail "the server did not answer after the swap, so whether it happened is unknown: if $3, $2; otherwise $4 is unchanged"
+}
+
 # Backup and restore count rows with these definitions only, so the two counts compare like
 # for like. Each result row is "schema.table<TAB>n".
 

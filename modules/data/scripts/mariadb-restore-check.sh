@@ -8,10 +8,11 @@
 #   the live server, verified against the manifest, then swapped in with one RENAME TABLE
 #   statement (atomic: every table moves or none does). Privileges are granted per database
 #   name, so the app's grants apply to the restored tables as they did to the old ones. The
-#   replaced tables are dropped only once the swap is confirmed; a failure before the swap
-#   leaves the live database as it was.
+#   replaced tables are kept in DB_NAME__previous_<UTC time> for the operator to drop once the
+#   restored data is confirmed. A failure before the swap leaves the live database as it was;
+#   how far the restore got is recorded in RESTORE_STATUS_FILE (lib.sh, restore_phase).
 # Env: DB_NAME, WORK_DIR, RESTORE_MODE; in-place also MARIADB_HOST MARIADB_PORT MARIADB_USER
-#      MARIADB_PASSWORD.
+#      MARIADB_PASSWORD, and optionally RESTORE_STATUS_FILE.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -68,6 +69,7 @@ require_env MARIADB_HOST MARIADB_USER MARIADB_PASSWORD
 live=$DB_NAME
 target="${DB_NAME}__restoring"
 previous="${DB_NAME}__previous_$(date -u +%Y%m%d%H%M%S)"
+restore_phase restoring "$live" "$previous"
 mariadb_client
 drop_target() { mariadb_sql -e "DROP DATABASE IF EXISTS \`$target\`" >/dev/null 2>&1 || true; }
 trap 'drop_target; rm -f "$MARIADB_CNF"' EXIT
@@ -101,17 +103,36 @@ restore_into "$target"
 renames=$(mariadb_sql -e "SELECT GROUP_CONCAT(r SEPARATOR ', ') FROM (
   SELECT CONCAT('\`$live\`.\`', TABLE_NAME, '\` TO \`$previous\`.\`', TABLE_NAME, '\`') r FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$live'
   UNION ALL SELECT CONCAT('\`$target\`.\`', TABLE_NAME, '\` TO \`$live\`.\`', TABLE_NAME, '\`') FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$target') x")
+# tables_in: how many tables $live, $target and $previous hold, in one line.
+tables_in() {
+  mariadb_sql -e "SELECT CONCAT_WS(' ', (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$live'),
+    (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$target'), (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$previous'))"
+}
+before=$(tables_in) || fail "could not count the tables of $live and $target"
+read -r live_tables restored_tables _ <<<"$before"
 mariadb_sql -e "CREATE DATABASE \`$previous\` $envelope" || fail "could not create $previous"
+swapped="$live now holds the restored backup; the tables it replaced, with everything written since the backup, are kept in $previous"
+restore_phase swapping "$live" "$previous"
+committed=yes
 if [ "$renames" != NULL ] && [ -n "$renames" ]; then
-  mariadb_sql -e "SET SESSION lock_wait_timeout = 30; RENAME TABLE $renames" ||
-    { mariadb_sql -e "DROP DATABASE IF EXISTS \`$previous\`" || true; fail "could not swap the restored tables into $live; $live is unchanged"; }
+  mariadb_sql -e "SET SESSION lock_wait_timeout = 30; RENAME TABLE $renames" 2>"$WORK_DIR/.swap-errors" || committed=""
 fi
+[ -z "$committed" ] || restore_phase swapped "$live" "$previous"
 
-# Confirm on the live name before the replaced tables go.
-mariadb_count_statements "$live" "$DB_NAME" >"$WORK_DIR/live.sql"
-if [ -s "$WORK_DIR/live.sql" ]; then mariadb_sql "$live" <"$WORK_DIR/live.sql" | LC_ALL=C sort >"$WORK_DIR/live-counts.tsv"; else : >"$WORK_DIR/live-counts.tsv"; fi
-if ! diff -q "$WORK_DIR/counts.tsv" "$WORK_DIR/live-counts.tsv" >/dev/null; then
-  fail "after the swap $live does not hold the restored rows; the tables it replaced are kept in $previous"
-fi
-mariadb_sql -e "DROP DATABASE \`$previous\`" || log "the replaced tables are kept in $previous (drop it once you are sure)"
+# Where the swap stands, from the catalog rather than from the client's exit status: a
+# connection lost mid-statement hides whether it happened. Row counts are not compared again on
+# the live name: the apps write to it from the moment the swap is done, and the rows were
+# verified before.
+state=$(tables_in) || swap_unanswered "$committed" "$swapped" "$previous holds tables" "$live"
+case "$state" in
+  "$restored_tables 0 $live_tables") restore_phase swapped "$live" "$previous" ;;
+  "$live_tables $restored_tables 0")
+    restore_phase restoring "$live" "$previous"
+    mariadb_sql -e "DROP DATABASE IF EXISTS \`$previous\`" || true
+    fail "could not swap the restored tables into $live ($(tail -n 1 "$WORK_DIR/.swap-errors" 2>/dev/null)); $live is unchanged"
+    ;;
+  *) fail "after the swap the catalog shows neither outcome (tables in $live, $target, $previous: $state; expected $restored_tables 0 $live_tables, or $live_tables $restored_tables 0): check them by hand" ;;
+esac
+restore_phase complete "$live" "$previous"
 log "restored $live in place from backup of $(manifest_field "$WORK_DIR/manifest.json" created): $(manifest_field "$WORK_DIR/manifest.json" rows) rows in $(manifest_field "$WORK_DIR/manifest.json" tables) tables"
+log "the tables it replaced, with everything written since the backup, are kept in $previous (as much disk as $live; no app has rights on it); once $live is confirmed, drop it as the superuser: DROP DATABASE $previous;"

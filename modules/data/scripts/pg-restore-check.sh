@@ -7,10 +7,12 @@
 # RESTORE_MODE=in-place (platform restore --in-place, as the superuser): into a new database
 #   on the live server, verified against the manifest, then swapped in for DB_NAME in one
 #   transaction. Owner, database privileges and settings are copied from the live database;
-#   restored objects belong to its owner, as if the app had created them. The previous
-#   database is dropped only once the swap is confirmed. A failure before the swap leaves the
-#   live database as it was.
-# Env: DB_NAME, WORK_DIR, RESTORE_MODE; in-place also PGHOST PGPORT PGUSER PGPASSWORD.
+#   restored objects belong to its owner, as if the app had created them. The database it
+#   replaced is kept as DB_NAME__previous_<UTC time> for the operator to drop once the restored
+#   data is confirmed. A failure before the swap leaves the live database as it was; how far
+#   the restore got is recorded in RESTORE_STATUS_FILE (lib.sh, restore_phase).
+# Env: DB_NAME, WORK_DIR, RESTORE_MODE; in-place also PGHOST PGPORT PGUSER PGPASSWORD, and
+#      optionally RESTORE_STATUS_FILE.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -63,8 +65,12 @@ await_server "PostgreSQL on $PGHOST" pg_isready -q -d postgres
 live=$DB_NAME
 target="${DB_NAME}__restoring"
 previous="${DB_NAME}__previous_$(date -u +%Y%m%d%H%M%S)"
+restore_phase restoring "$live" "$previous"
 owner=$(sql -d postgres -c "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$live'") || fail "cannot reach the live server $PGHOST"
 [ -n "$owner" ] || fail "there is no database $live on $PGHOST to restore in place"
+# Databases are told apart by oid: a rename keeps it.
+oid_of() { sql -d postgres -c "SELECT oid FROM pg_database WHERE datname = '$1'"; }
+live_oid=$(oid_of "$live") || fail "could not read the catalog entry of $live"
 
 # A copy of the live database's envelope: owner, encoding and locale, privileges, settings.
 envelope=$(sql -d postgres <<SQL
@@ -83,6 +89,7 @@ FROM pg_db_role_setting r JOIN pg_database d ON d.oid = r.setdatabase, unnest(r.
 SQL
 ) || fail "could not read the settings of $live"
 
+# By name, so only ever the copy being restored: after the swap no database has this name.
 drop_target() { sql -d postgres -c "DROP DATABASE IF EXISTS \"$target\" WITH (FORCE);" >/dev/null 2>&1 || true; }
 # Left by an earlier restore that was interrupted: never the live database.
 drop_target
@@ -95,11 +102,14 @@ printf '%s\n' "$envelope" | tail -n +2 | sql -d postgres >/dev/null || fail "cou
 
 log "restoring $(manifest_field "$WORK_DIR/manifest.json" database) into $target (owned by $owner) beside the live $live"
 restore_into "$target" --role="$owner"
+target_oid=$(oid_of "$target") || fail "could not read the catalog entry of $target"
 
 # The swap: both renames in one transaction, so $live is either the old database or the
 # restored one, never missing. Sessions on either are ended first (apps reconnect to the
 # restored data); a session that slips back in makes the rename fail, and it is retried.
-swapped=""
+swapped="$live now holds the restored backup; the database it replaced, with everything written since the backup, is kept as $previous"
+restore_phase swapping "$live" "$previous"
+committed=""
 for attempt in 1 2 3 4 5; do
   if sql -d postgres >/dev/null 2>"$WORK_DIR/.swap-errors" <<SQL; then
 BEGIN;
@@ -108,19 +118,27 @@ ALTER DATABASE "$live" RENAME TO "$previous";
 ALTER DATABASE "$target" RENAME TO "$live";
 COMMIT;
 SQL
-    swapped=yes
+    committed=yes
+    restore_phase swapped "$live" "$previous"
     break
   fi
   log "swap attempt $attempt failed ($(tail -n 1 "$WORK_DIR/.swap-errors")); retrying"
   sleep 1
 done
-[ -n "$swapped" ] || fail "could not swap $target in for $live: $(tail -n 1 "$WORK_DIR/.swap-errors"); $live is unchanged"
-trap - EXIT
 
-# Confirm the swap on the live name before the previous database goes.
-pg_count_query | psql -X -q -v ON_ERROR_STOP=1 -d "$live" -At | LC_ALL=C sort >"$WORK_DIR/live-counts.tsv"
-if ! diff -q "$WORK_DIR/counts.tsv" "$WORK_DIR/live-counts.tsv" >/dev/null; then
-  fail "after the swap $live does not hold the restored rows; the database it replaced is kept as $previous"
-fi
-sql -d postgres -c "DROP DATABASE \"$previous\" WITH (FORCE);" >/dev/null || log "the replaced database is kept as $previous (drop it once you are sure)"
+# Where the swap stands, from the catalog rather than from psql's exit status: a connection
+# lost at COMMIT hides whether it happened. Row counts are not compared again on the live name:
+# the apps write to it from the moment the swap commits, and the rows were verified before.
+state=$(sql -d postgres -c "SELECT coalesce((SELECT oid FROM pg_database WHERE datname = '$live')::text, '-') || ' ' || coalesce((SELECT oid FROM pg_database WHERE datname = '$previous')::text, '-')") ||
+  swap_unanswered "$committed" "$swapped" "a database $previous exists" "$live"
+case "$state" in
+  "$target_oid $live_oid") restore_phase swapped "$live" "$previous" ;;
+  "$live_oid -")
+    restore_phase restoring "$live" "$previous"
+    fail "could not swap $target in for $live: $(tail -n 1 "$WORK_DIR/.swap-errors"); $live is unchanged"
+    ;;
+  *) fail "after the swap the catalog shows neither outcome (oids of $live and $previous: $state; expected $target_oid $live_oid, or $live_oid -): check both by hand" ;;
+esac
+restore_phase complete "$live" "$previous"
 log "restored $live in place from backup of $(manifest_field "$WORK_DIR/manifest.json" created): $(manifest_field "$WORK_DIR/manifest.json" rows) rows in $(manifest_field "$WORK_DIR/manifest.json" tables) tables, owned by $owner"
+log "the database it replaced, with everything written since the backup, is kept as $previous (as much disk as $live); once $live is confirmed, drop it as the superuser: DROP DATABASE $previous;"
