@@ -41,7 +41,7 @@ deny contains violation if {
 deny contains violation if {
 	some namespace in input.facts.namespaces
 	not default_deny(namespace.name)
-	present := object.get(policy_names, namespace.name, [])
+	present := object.get(namespace, "networkPolicyNames", [])
 	message := sprintf("namespace \"%s\" has no deny policy: no NetworkPolicy that selects all its pods, takes Ingress and has no ingress or egress rule (its NetworkPolicies: %s)", [namespace.name, listed(present)])
 	violation := {
 		"msg": sprintf("%s: %s", [namespace.address, message]),
@@ -50,12 +50,6 @@ deny contains violation if {
 		"message": message,
 		"fix": sprintf("Add a kubernetes_network_policy_v1 in namespace \"%s\" with an empty pod_selector {} and policy_types = [\"Ingress\"] (and no ingress rule), then one policy per allowed path.", [namespace.name]),
 	}
-}
-
-# The policies of each namespace that has any, grouped once (not once per failing namespace).
-policy_names := {namespace: names |
-	some namespace in {policy.namespace | some policy in input.facts.networkPolicies}
-	names := [policy.name | some policy in input.facts.networkPolicies; policy.namespace == namespace]
 }
 
 listed(names) := "none" if count(names) == 0
