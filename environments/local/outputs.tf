@@ -13,8 +13,8 @@ output "database_connection_secrets" {
 }
 
 output "pending" {
-  description = "What the next plan adds once this apply created what it waits for (the infra namespace, CRDs); `platform apply` plans, gates and applies again while it is not empty."
-  value       = module.k8s_config.pending
+  description = "What the next plan adds once this apply created what it waits for (the infra namespace, CRDs, the app charts' namespaces); `platform apply` plans, gates and applies again while it is not empty."
+  value       = concat(module.k8s_config.pending, flatten(module.nextcloud[*].pending), flatten(module.mailu[*].pending))
 }
 
 output "app_urls" {

@@ -162,6 +162,8 @@ export interface IngressFact {
   annotations: Record<string, string>;
   /** Traefik HostRegexp / HostSNIRegexp patterns, as written. */
   hostRegexps: string[];
+  /** Traefik IngressRoute(TCP) entry points, as written (empty: every entry point, or not Traefik). */
+  entryPoints: string[];
   path: string;
 }
 
@@ -609,7 +611,7 @@ function ingressOf(view: ObjectView, name: string, namespace: string): IngressFa
     case "Ingress": {
       const hosts = view.spec.items("rule", "rules").map((rule) => rule.raw("host")).filter((host): host is string => typeof host === "string" && host !== "");
       const tls = view.spec.items("tls").map((entry) => ({ hosts: stringList(entry.raw("hosts")), secretName: String(entry.raw("secret_name", "secretName") ?? "") }));
-      return { address: view.address, kind: "Ingress", name, namespace, hosts, tlsHosts: tls.flatMap((entry) => entry.hosts), tls, annotations, hostRegexps: [], path };
+      return { address: view.address, kind: "Ingress", name, namespace, hosts, tlsHosts: tls.flatMap((entry) => entry.hosts), tls, annotations, hostRegexps: [], entryPoints: [], path };
     }
     case "IngressRoute":
     case "IngressRouteTCP": {
@@ -618,13 +620,13 @@ function ingressOf(view: ObjectView, name: string, namespace: string): IngressFa
       const hostRegexps = rules.flatMap(traefikRegexps);
       const tlsBlock = obj(view.spec.raw("tls"));
       const tlsHosts = Object.keys(tlsBlock).length > 0 ? hosts : [];
-      return { address: view.address, kind: view.kind, name, namespace, hosts, tlsHosts, tls: [], annotations, hostRegexps, path };
+      return { address: view.address, kind: view.kind, name, namespace, hosts, tlsHosts, tls: [], annotations, hostRegexps, entryPoints: stringList(view.spec.raw("entryPoints", "entry_points")), path };
     }
     case "HTTPRoute":
     case "GRPCRoute":
     case "TLSRoute":
       // Gateway API: TLS lives on the Gateway's listener, which these routes do not show.
-      return { address: view.address, kind: view.kind, name, namespace, hosts: stringList(view.spec.raw("hostnames")), tlsHosts: [], tls: [], annotations, hostRegexps: [], path };
+      return { address: view.address, kind: view.kind, name, namespace, hosts: stringList(view.spec.raw("hostnames")), tlsHosts: [], tls: [], annotations, hostRegexps: [], entryPoints: [], path };
     default:
       return undefined;
   }

@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { stringify } from "yaml";
 import { z } from "zod";
 import { PlatformError } from "../errors.ts";
 import { cacheDir } from "../paths.ts";
@@ -156,7 +155,9 @@ export async function validateManifests(objects: KubeObject[], crds: KubeObject[
       });
     }
     const input = join(crdDir, "manifests.yaml");
-    await writeFile(input, objects.map((object) => stringify(object)).join("---\n"));
+    // JSON documents: kubeconform reads YAML 1.1, where a plain `yes` written by a YAML 1.2
+    // serializer turns into a boolean (Mailu's REJECT_UNLISTED_RECIPIENT: "yes").
+    await writeFile(input, objects.map((object) => JSON.stringify(object)).join("\n---\n"));
     const result = await execa(kubeconform, ["-strict", "-summary", "-verbose", "-output", "json", "-kubernetes-version", kubeVersion, "-schema-location", locationTemplate(dir), "-schema-location", locationTemplate(crdDir), input], { reject: false });
     if (result.exitCode !== 0 && result.exitCode !== 1) throw new PlatformError(`kubeconform failed: ${result.stderr || result.stdout}`.slice(0, 500), "Run `make toolchain` again; the schemas are regenerated on the next run if removed from the cache.");
     const parsed = kubeconformResult.parse(JSON.parse(result.stdout));

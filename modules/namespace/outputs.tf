@@ -12,8 +12,3 @@ output "network_policies" {
   description = "Names of the baseline NetworkPolicies in the namespace."
   value       = [kubernetes_network_policy_v1.default_deny.metadata[0].name, kubernetes_network_policy_v1.allow_dns.metadata[0].name]
 }
-
-output "uid" {
-  description = "UID of the namespace: known only once it exists, so a chart that references it is rendered in the plan only when its namespace is already there (the helm provider cannot dry-run into a namespace that does not exist yet)."
-  value       = kubernetes_namespace_v1.this.metadata[0].uid
-}

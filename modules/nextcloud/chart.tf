@@ -185,20 +185,38 @@ locals {
   }
 }
 
+# The chart is planned once its namespace exists, like the infra charts (modules/k8s-config):
+# the helm provider's plan-time dry run cannot see a namespace the same apply creates, and then
+# plans fewer objects than it applies. Until then the release waits in the `pending` output and
+# `platform apply` plans, gates and applies again, so every gated plan carries the rendered chart.
+# Read by name, not from module.namespace: a lookup deferred to apply would make the count unknown.
+data "kubernetes_resources" "namespace" {
+  api_version    = "v1"
+  kind           = "Namespace"
+  field_selector = "metadata.name=${var.namespace}"
+}
+
+locals {
+  namespace_ready = length(coalesce(try(data.kubernetes_resources.namespace.objects, null), [])) > 0
+}
+
+moved {
+  from = helm_release.nextcloud
+  to   = helm_release.nextcloud[0]
+}
+
 resource "helm_release" "nextcloud" {
+  count = local.namespace_ready ? 1 : 0
+
   name       = local.name
   namespace  = module.namespace.name
   repository = module.chart.repository
   chart      = module.chart.chart
   version    = module.chart.version
+  # Where the chart comes from, recorded in the release also when it is read from a mirror.
+  description = "${local.chart.chart} ${local.chart.version} from ${local.chart.repository}"
 
   values = [yamlencode(local.values)]
-
-  # The helm provider renders the chart in the plan by a server-side dry run, which finds no
-  # namespace before the first apply and then plans fewer objects than it applies (the apply
-  # fails). The namespace's UID is unknown until it exists: naming it here defers rendering to
-  # the plans after that, while the values stay known for the policies to judge.
-  set = [{ name = "deploymentAnnotations.platform/namespace-uid", value = module.namespace.uid }]
 
   # No kubelet on the local control plane: nothing would ever become ready.
   wait          = !var.local_control_plane

@@ -39,7 +39,7 @@ resource "kubernetes_ingress_v1" "nextcloud" {
           backend {
             service {
               # The chart's Service: release name, port 8080.
-              name = helm_release.nextcloud.name
+              name = local.name
               port {
                 number = 8080
               }

@@ -3,6 +3,11 @@ output "namespace" {
   value       = module.namespace.name
 }
 
+output "pending" {
+  description = "What this plan could not include yet because it waits for the apply: the chart, until its namespace exists. `platform apply` plans, gates and applies again while it is not empty."
+  value       = local.namespace_ready ? [] : ["nextcloud chart (waits for namespace ${var.namespace})"]
+}
+
 output "database" {
   description = "The database this app asks the data layer for, ready to merge into modules/data's databases input."
   value       = { nextcloud = { engine = "postgresql", namespace = module.namespace.name } }

@@ -47,4 +47,82 @@ describe("pod-security on Helm-rendered workloads", () => {
       'container "node-agent" of Deployment monitoring/web is privileged, in namespace "monitoring", which is not listed in policies/pod-security/privileged-namespaces.json',
     ]);
   });
+
+  it("knows a registry-qualified entry of root-allowed.json by that registry only", () => {
+    expect(messages([release("mailu", deployment("{}", "{ name: admin, image: 'ghcr.io/mailu/admin:2024.06.51' }"))])).toEqual([]);
+    expect(messages([release("mailu", deployment("{}", "{ name: admin, image: 'docker.io/mailu/admin:2024.06.51' }"))])).toEqual([
+      'container "admin" of Deployment mailu/web may run as root: runAsNonRoot is unset and no runAsUser is set on it or its pod, so image "docker.io/mailu/admin:2024.06.51" decides',
+    ]);
+  });
+});
+
+// Mailu's volume backups, as modules/mailu declares them: root, every capability dropped but
+// DAC_READ_SEARCH, in the archive step of two CronJobs listed in capability-exceptions.json.
+const backup = (name: string, container: string, capabilities: string[]) => `
+apiVersion: batch/v1
+kind: CronJob
+metadata: { name: ${name} }
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          securityContext: { runAsUser: 0, runAsNonRoot: false, seccompProfile: { type: RuntimeDefault } }
+          initContainers:
+            - name: ${container}
+              image: docker.io/rclone/rclone:1.71.0
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL], add: [${capabilities.join(", ")}] } }
+          containers:
+            - { name: upload, image: docker.io/rclone/rclone:1.71.0, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } } }
+`;
+
+describe("pod-security's capability exceptions (capability-exceptions.json)", () => {
+  it("allow exactly the listed capability to the listed container of the listed workloads in their namespace", () => {
+    expect(messages([release("mailu", backup("mailu-mail-backup", "archive", ["DAC_READ_SEARCH"]))])).toEqual([]);
+    expect(messages([release("mailu", backup("mailu-admin-backup", "archive", ["DAC_READ_SEARCH"]))])).toEqual([]);
+  });
+
+  it("refuse the same capability in another namespace, another workload, another kind or another container", () => {
+    expect(messages([release("nextcloud", backup("mailu-mail-backup", "archive", ["DAC_READ_SEARCH"]))])).toEqual([
+      'init container "archive" of CronJob nextcloud/mailu-mail-backup adds the capabilities DAC_READ_SEARCH, in namespace "nextcloud", which is not listed in policies/pod-security/privileged-namespaces.json',
+    ]);
+    expect(messages([release("mailu", backup("mailu-webmail-backup", "archive", ["DAC_READ_SEARCH"]))])).toEqual([
+      'init container "archive" of CronJob mailu/mailu-webmail-backup adds the capabilities DAC_READ_SEARCH, in namespace "mailu", which is not listed in policies/pod-security/privileged-namespaces.json',
+    ]);
+    expect(messages([release("mailu", backup("mailu-mail-backup", "upload", ["DAC_READ_SEARCH"]))])).toEqual([
+      'init container "upload" of CronJob mailu/mailu-mail-backup adds the capabilities DAC_READ_SEARCH, in namespace "mailu", which is not listed in policies/pod-security/privileged-namespaces.json',
+    ]);
+    const asDeployment = release("mailu", `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: mailu-mail-backup }
+spec:
+  template:
+    spec:
+      securityContext: { runAsUser: 0 }
+      containers:
+        - { name: archive, image: docker.io/rclone/rclone:1.71.0, securityContext: { allowPrivilegeEscalation: false, capabilities: { add: [DAC_READ_SEARCH] } } }
+`);
+    expect(messages([asDeployment])).toEqual([
+      'container "archive" of Deployment mailu/mailu-mail-backup adds the capabilities DAC_READ_SEARCH, in namespace "mailu", which is not listed in policies/pod-security/privileged-namespaces.json',
+    ]);
+  });
+
+  it("refuse another capability there, and name only what the exception does not cover", () => {
+    expect(messages([release("mailu", backup("mailu-mail-backup", "archive", ["SYS_ADMIN"]))])).toEqual([
+      'init container "archive" of CronJob mailu/mailu-mail-backup adds the capabilities SYS_ADMIN, in namespace "mailu", which is not listed in policies/pod-security/privileged-namespaces.json',
+    ]);
+    expect(messages([release("mailu", backup("mailu-mail-backup", "archive", ["DAC_READ_SEARCH", "SYS_PTRACE"]))])).toEqual([
+      'init container "archive" of CronJob mailu/mailu-mail-backup adds the capabilities SYS_PTRACE, in namespace "mailu", which is not listed in policies/pod-security/privileged-namespaces.json',
+    ]);
+  });
+
+  it("leave the other checks on: an excepted container that is privileged or escalates still fails", () => {
+    const escalating = backup("mailu-mail-backup", "archive", ["DAC_READ_SEARCH"]).replace("allowPrivilegeEscalation: false, capabilities: { drop: [ALL], add", "allowPrivilegeEscalation: true, privileged: true, capabilities: { drop: [ALL], add");
+    expect(messages([release("mailu", escalating)])).toEqual([
+      'init container "archive" of CronJob mailu/mailu-mail-backup is privileged, in namespace "mailu", which is not listed in policies/pod-security/privileged-namespaces.json',
+      'init container "archive" of CronJob mailu/mailu-mail-backup allows privilege escalation (set allow_privilege_escalation = false; the provider defaults it to true), in namespace "mailu", which is not listed in policies/pod-security/privileged-namespaces.json',
+    ]);
+  });
 });

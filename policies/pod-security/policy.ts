@@ -1,14 +1,38 @@
+import { z } from "zod";
 import { defineRule, type Violation } from "../../harness/policy/types.ts";
 import type { Container, Workload } from "../../harness/policy/facts.ts";
 import { imageRepository } from "../../harness/policy/databases.ts";
 import rootAllowed from "./root-allowed.json" with { type: "json" };
 import privilegedNamespaces from "./privileged-namespaces.json" with { type: "json" };
+import capabilityExceptionList from "./capability-exceptions.json" with { type: "json" };
 
 const levels = ["privileged", "baseline", "restricted"];
 const enforceLabel = "pod-security.kubernetes.io/enforce";
 /** The one list of namespaces allowed the privileged level and host access. */
 const privileged = new Set(Object.keys(privilegedNamespaces).filter((key) => !key.startsWith("$")));
 const listFile = "policies/pod-security/privileged-namespaces.json";
+const exceptionFile = "policies/pod-security/capability-exceptions.json";
+
+// One container of one workload in one namespace may add exactly the capabilities its entry
+// lists. A malformed entry stops the rule from loading: an exception must never widen by accident.
+const capabilityExceptions = z
+  .object({
+    exceptions: z.array(
+      z.strictObject({
+        namespace: z.string().min(1),
+        kind: z.string().min(1),
+        name: z.string().min(1),
+        container: z.string().min(1),
+        capabilities: z.array(z.string().regex(/^[A-Z_]+$/, "a capability in upper case without CAP_")).min(1),
+        reason: z.string().min(20),
+      }),
+    ),
+  })
+  .parse(capabilityExceptionList).exceptions;
+
+/** The capabilities an exception allows this container to add (none unless namespace, kind, workload and container all match). */
+const excepted = (container: Container, workload: Workload): Set<string> =>
+  new Set(capabilityExceptions.filter((entry) => entry.namespace === workload.namespace && entry.kind === workload.kind && entry.name === workload.name && entry.container === container.name).flatMap((entry) => entry.capabilities));
 
 // Pod Security "baseline" allows adding only these capabilities.
 const baselineCapabilities = new Set(["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]);
@@ -17,6 +41,15 @@ const safeSysctls = new Set(["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_r
 
 /** The image without tag or digest, with Docker Hub's implicit prefixes dropped, as root-allowed.json names it. */
 const repositoryOf = (image: string) => imageRepository(image).path.replace(/^library\//, "");
+/** The same with its registry when the image names one other than Docker Hub: "ghcr.io/mailu/admin" allows that registry's image only. */
+const qualifiedRepositoryOf = (image: string) => {
+  const withoutDigest = image.trim().toLowerCase().split("@")[0]!;
+  const colon = withoutDigest.lastIndexOf(":");
+  const repository = colon > withoutDigest.lastIndexOf("/") ? withoutDigest.slice(0, colon) : withoutDigest;
+  const path = repositoryOf(image);
+  return repository.endsWith(`/${path}`) && !/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//.test(repository) ? repository : path;
+};
+const rootAllowedFor = (image: string) => Object.hasOwn(rootAllowed, repositoryOf(image)) || Object.hasOwn(rootAllowed, qualifiedRepositoryOf(image));
 
 /**
  * Why the container may run as root, or undefined when it cannot. Container settings override
@@ -34,7 +67,7 @@ const subject = (container: Container, workload: Workload) =>
   `${container.init ? "init container" : container.ephemeral ? "ephemeral container" : "container"} "${container.name}" of ${workload.kind} ${workload.namespace}/${workload.name}`;
 
 /** Baseline-level host access and privilege, each with the value path it sits at. */
-function* hostAccess(workload: Workload, enforced: string | undefined): Generator<{ path: string; what: string }> {
+function* hostAccess(workload: Workload, enforced: string | undefined): Generator<{ path: string; what: string; fix?: string }> {
   // In the resource's own spelling: host_pid in a kubernetes_* resource, hostPID in a manifest.
   const typed = !workload.podPath.startsWith("manifest");
   const at = (field: string) => `${workload.podPath}.${typed ? field.replace(/([a-z])([A-Z]+)/g, "$1_$2").toLowerCase().replace(/^security_context\./, "security_context[0].") : field}`;
@@ -49,8 +82,15 @@ function* hostAccess(workload: Workload, enforced: string | undefined): Generato
     const who = subject(container, workload);
     if (container.privileged === true) yield { path: container.path, what: `${who} is privileged` };
     if (container.hostPorts.length > 0) yield { path: container.path, what: `${who} binds host port ${container.hostPorts.join(", ")}` };
-    const added = container.capabilitiesAdd.filter((cap) => !baselineCapabilities.has(cap));
-    if (added.length > 0) yield { path: container.path, what: `${who} adds the capabilities ${added.join(", ")}` };
+    const allowed = excepted(container, workload);
+    const added = container.capabilitiesAdd.filter((cap) => !baselineCapabilities.has(cap) && !allowed.has(cap));
+    if (added.length > 0) {
+      yield {
+        path: container.path,
+        what: `${who} adds the capabilities ${added.join(", ")}`,
+        fix: `Drop ${added.join(", ")} (grant only a baseline capability, or run as the uid that owns the files); a reviewed need of one container goes into ${exceptionFile} with its namespace, workload, container, capability and reason.`,
+      };
+    }
     // The kubernetes provider sends allow_privilege_escalation = true unless a container sets it.
     if (container.allowPrivilegeEscalation === true) yield { path: container.path, what: `${who} allows privilege escalation (set allow_privilege_escalation = false; the provider defaults it to true)` };
     else if (enforced === "restricted" && container.allowPrivilegeEscalation !== false) yield { path: container.path, what: `${who} does not set allowPrivilegeEscalation = false, which its restricted namespace requires (its pods would be refused)` };
@@ -87,7 +127,7 @@ export default defineRule({
       for (const container of workload.containers) {
         const repository = repositoryOf(container.image);
         const root = rootReason(container, workload);
-        if (root && !Object.hasOwn(rootAllowed, repository)) {
+        if (root && !rootAllowedFor(container.image)) {
           violations.push({
             address: workload.address,
             path: container.path,
@@ -102,7 +142,7 @@ export default defineRule({
           address: workload.address,
           path: access.path,
           message: `${access.what}, in namespace "${workload.namespace}", which is not listed in ${listFile}`,
-          fix: `Remove it (grant only a baseline capability, set allowPrivilegeEscalation = false, use a volume instead of a host path); a node agent that needs the host belongs in a namespace of ${listFile}.`,
+          fix: access.fix ?? `Remove it (grant only a baseline capability, set allowPrivilegeEscalation = false, use a volume instead of a host path); a node agent that needs the host belongs in a namespace of ${listFile}.`,
         });
       }
     }

@@ -22,9 +22,24 @@ covered(host, tls_hosts) if {
 	concat(".", array.slice(labels, 1, count(labels))) == substring(pattern, 2, -1)
 }
 
+# The platform's mail entry points (contract 2). They carry SMTP, IMAP and ManageSieve, not
+# HTTP, and TLS there is the mail server's own: STARTTLS on smtp, submission and sieve (no TLS
+# handshake for Traefik to see), implicit TLS passed through on smtps and imaps. A TCP route
+# bound only to them has no tls section to give; one on any other entry point still needs it.
+mail_entrypoints := {"smtp", "smtps", "submission", "imaps", "sieve"}
+
+mail_tcp_route(ingress) if {
+	ingress.kind == "IngressRouteTCP"
+	count(ingress.entryPoints) > 0
+	every entrypoint in ingress.entryPoints {
+		entrypoint in mail_entrypoints
+	}
+}
+
 deny contains violation if {
 	some ingress in input.facts.ingresses
 	count(ingress.tlsHosts) == 0
+	not mail_tcp_route(ingress)
 	message := sprintf("%s %s/%s declares no TLS host: %s is served over plain HTTP", [ingress.kind, ingress.namespace, ingress.name, concat(", ", ingress.hosts)])
 	violation := {
 		"msg": sprintf("%s: %s", [ingress.address, message]),

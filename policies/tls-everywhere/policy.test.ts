@@ -44,4 +44,16 @@ describe("tls-everywhere on Helm releases", () => {
     const violations = await evaluate([release("crm", "{}", manifest)]);
     expect(violations.map((v) => v.message)).toEqual(["IngressRoute crm/plain declares no TLS host: plain.example.org is served over plain HTTP"]);
   });
+
+  it("leaves TLS on the mail entry points to the mail server, and asks it of TCP routes anywhere else", async () => {
+    const tcp = (name: string, entryPoints: string) =>
+      `apiVersion: traefik.io/v1alpha1\nkind: IngressRouteTCP\nmetadata:\n  name: ${name}\n  namespace: mailu\nspec:\n  entryPoints: ${entryPoints}\n  routes:\n    - match: HostSNI(\`*\`)\n      services: [{ name: mailu-front-ext, port: 25 }]\n`;
+    const manifest = [tcp("mailu-smtp", "[smtp]"), tcp("mailu-all", "[smtp, smtps, submission, imaps, sieve]"), tcp("raw", "[websecure]"), tcp("mixed", "[smtp, web]"), tcp("anywhere", "[]")].join("---\n");
+    const violations = await evaluate([release("mailu", "{}", manifest)]);
+    expect(violations.map((v) => v.message).sort()).toEqual([
+      "IngressRouteTCP mailu/anywhere declares no TLS host:  is served over plain HTTP",
+      "IngressRouteTCP mailu/mixed declares no TLS host:  is served over plain HTTP",
+      "IngressRouteTCP mailu/raw declares no TLS host:  is served over plain HTTP",
+    ]);
+  });
 });

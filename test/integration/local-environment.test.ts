@@ -43,7 +43,11 @@ const apps = {
 } as const;
 
 const noCharts = "PLATFORM_CHART_MIRROR is not set: environments/local ran without the infra layer's charts";
-const helmReleases = ["cert_manager", "external_dns", "prometheus", "traefik", "velero", "victoria_logs"].map((name) => `module.k8s_config.helm_release.${name}[0]`);
+const helmReleases = [
+  ...["cert_manager", "external_dns", "prometheus", "traefik", "velero", "victoria_logs"].map((name) => `module.k8s_config.helm_release.${name}[0]`),
+  "module.mailu[0].helm_release.mailu[0]",
+  "module.nextcloud[0].helm_release.nextcloud[0]",
+];
 
 describe("environments/local on a real local control plane", () => {
   let cluster: Cluster;
@@ -230,6 +234,8 @@ describe("environments/local on a real local control plane", () => {
       "module.k8s_config.kubernetes_manifest.velero_storage_location[0]",
       'module.k8s_config.kubernetes_manifest.velero_schedule["daily"]',
       'module.k8s_config.kubernetes_manifest.velero_schedule["weekly"]',
+      // Mailu's mail ports through Traefik's TCP entry points, once Traefik's CRD is there.
+      ...["imaps", "sieve", "smtp", "smtps", "submission"].map((port) => `module.mailu[0].kubernetes_manifest.tcp_route["${port}"]`),
     ].sort());
     // Every rendered object, and the custom resources, strictly against the pinned Kubernetes
     // version's schemas and the CRDs the charts installed.

@@ -9,6 +9,11 @@ mock_provider "kubernetes" {
     target = data.kubernetes_resources.tcp_route_crd
     values = { objects = [{ metadata = { name = "ingressroutetcps.traefik.io" } }] }
   }
+  # The namespace exists (a previous apply made it), so the chart is planned.
+  override_data {
+    target = data.kubernetes_resources.namespace
+    values = { objects = [{ metadata = { name = "mailu" } }] }
+  }
 }
 mock_provider "random" {}
 
@@ -38,12 +43,12 @@ run "no_bundled_subchart_and_mailus_own_valkey_behind_a_namespace_fence" {
 
 
   assert {
-    condition     = alltrue([for chart in ["redis", "postgresql", "mariadb"] : yamldecode(helm_release.mailu.values[0])[chart].enabled == false])
+    condition     = alltrue([for chart in ["redis", "postgresql", "mariadb"] : yamldecode(helm_release.mailu[0].values[0])[chart].enabled == false])
     error_message = "The chart's Bitnami redis, postgresql and mariadb subcharts stay off."
   }
 
   assert {
-    condition     = yamldecode(helm_release.mailu.values[0]).externalRedis == { enabled = true, host = "valkey.mailu.svc.cluster.local", port = 6379 }
+    condition     = yamldecode(helm_release.mailu[0].values[0]).externalRedis == { enabled = true, host = "valkey.mailu.svc.cluster.local", port = 6379 }
     error_message = "Mailu uses its own Valkey in its namespace."
   }
 
@@ -74,11 +79,11 @@ run "accounts_and_webmail_on_the_data_layers_postgresql" {
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).externalDatabase.enabled &&
-      yamldecode(helm_release.mailu.values[0]).externalDatabase.type == "postgresql" &&
-      yamldecode(helm_release.mailu.values[0]).externalDatabase.existingSecret == "mailu-database" &&
-      yamldecode(helm_release.mailu.values[0]).externalDatabase.host == "postgres.data.svc.cluster.local" &&
-      yamldecode(helm_release.mailu.values[0]).global.database.roundcube == { database = "mailu_roundcube", username = "mailu_roundcube", existingSecret = "mailu-roundcube-database", existingSecretPasswordKey = "password" }
+      yamldecode(helm_release.mailu[0].values[0]).externalDatabase.enabled &&
+      yamldecode(helm_release.mailu[0].values[0]).externalDatabase.type == "postgresql" &&
+      yamldecode(helm_release.mailu[0].values[0]).externalDatabase.existingSecret == "mailu-database" &&
+      yamldecode(helm_release.mailu[0].values[0]).externalDatabase.host == "postgres.data.svc.cluster.local" &&
+      yamldecode(helm_release.mailu[0].values[0]).global.database.roundcube == { database = "mailu_roundcube", username = "mailu_roundcube", existingSecret = "mailu-roundcube-database", existingSecretPasswordKey = "password" }
     )
     error_message = "Mailu's and Roundcube's databases come from the data layer's connection Secrets."
   }
@@ -99,8 +104,8 @@ run "mail_volumes_are_split_retained_and_backed_up" {
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).persistence.single_pvc == false &&
-      { for c in ["admin", "postfix", "dovecot", "rspamd", "webmail"] : c => yamldecode(helm_release.mailu.values[0])[c].persistence.existingClaim } == { admin = "mailu-admin", postfix = "mailu-queue", dovecot = "mailu-mail", rspamd = "mailu-antispam", webmail = "mailu-webmail" }
+      yamldecode(helm_release.mailu[0].values[0]).persistence.single_pvc == false &&
+      { for c in ["admin", "postfix", "dovecot", "rspamd", "webmail"] : c => yamldecode(helm_release.mailu[0].values[0])[c].persistence.existingClaim } == { admin = "mailu-admin", postfix = "mailu-queue", dovecot = "mailu-mail", rspamd = "mailu-antispam", webmail = "mailu-webmail" }
     )
     error_message = "One module-owned claim per component, so the pods need not share a node."
   }
@@ -111,7 +116,7 @@ run "mail_volumes_are_split_retained_and_backed_up" {
   }
 
   assert {
-    condition     = alltrue([for c in ["admin", "postfix", "dovecot", "rspamd", "webmail"] : yamldecode(helm_release.mailu.values[0])[c].podAnnotations["backup.velero.io/backup-volumes"] == "data"])
+    condition     = alltrue([for c in ["admin", "postfix", "dovecot", "rspamd", "webmail"] : yamldecode(helm_release.mailu[0].values[0])[c].podAnnotations["backup.velero.io/backup-volumes"] == "data"])
     error_message = "Velero backs up every Mailu pod's volume."
   }
 
@@ -151,20 +156,20 @@ run "mail_ports_only_through_traefik_with_proxy_protocol" {
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).front.hostPort.enabled == false &&
-      yamldecode(helm_release.mailu.values[0]).front.externalService.type == "ClusterIP" &&
-      yamldecode(helm_release.mailu.values[0]).front.externalService.ports == { pop3 = false, pop3s = false, imap = false, smtp = true, smtps = true, submission = true, imaps = true, manageSieve = true } &&
-      yamldecode(helm_release.mailu.values[0]).ingress.proxyProtocol == yamldecode(helm_release.mailu.values[0]).front.externalService.ports
+      yamldecode(helm_release.mailu[0].values[0]).front.hostPort.enabled == false &&
+      yamldecode(helm_release.mailu[0].values[0]).front.externalService.type == "ClusterIP" &&
+      yamldecode(helm_release.mailu[0].values[0]).front.externalService.ports == { pop3 = false, pop3s = false, imap = false, smtp = true, smtps = true, submission = true, imaps = true, manageSieve = true } &&
+      yamldecode(helm_release.mailu[0].values[0]).ingress.proxyProtocol == yamldecode(helm_release.mailu[0].values[0]).front.externalService.ports
     )
     error_message = "No hostPort; the mail ports on a ClusterIP Service only Traefik reaches, each with PROXY protocol."
   }
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).ingress.realIpHeader == "" &&
-      yamldecode(helm_release.mailu.values[0]).ingress.realIpFrom == "10.244.0.0/16" &&
-      yamldecode(helm_release.mailu.values[0]).subnet == "10.244.0.0/16" &&
-      yamldecode(helm_release.mailu.values[0]).externalRelay.networks == []
+      yamldecode(helm_release.mailu[0].values[0]).ingress.realIpHeader == "" &&
+      yamldecode(helm_release.mailu[0].values[0]).ingress.realIpFrom == "10.244.0.0/16" &&
+      yamldecode(helm_release.mailu[0].values[0]).subnet == "10.244.0.0/16" &&
+      yamldecode(helm_release.mailu[0].values[0]).externalRelay.networks == []
     )
     error_message = "REAL_IP_FROM and SUBNET are exactly the pod network; no real-IP header; no relay networks."
   }
@@ -180,6 +185,30 @@ run "mail_ports_only_through_traefik_with_proxy_protocol" {
   assert {
     condition     = toset([for port in kubernetes_network_policy_v1.front_from_traefik.spec[0].ingress[0].ports : port.port]) == toset(["80", "25", "465", "587", "993", "4190"])
     error_message = "The front admits Traefik on HTTP and the five mail ports only."
+  }
+}
+
+run "the_chart_waits_for_its_namespace_and_says_so" {
+  command = plan
+
+  variables {
+    mail             = run.mail_dns.mailu
+    dkim_private_key = run.mail_dns.dkim_private_key
+  }
+
+  override_data {
+    target = data.kubernetes_resources.namespace
+    values = { objects = [] }
+  }
+
+  assert {
+    condition     = length(helm_release.mailu) == 0 && output.pending == tolist(["mailu chart (waits for namespace mailu)"])
+    error_message = "Before its namespace exists the release is not planned (the helm provider cannot render into it) and the pending output names it."
+  }
+
+  assert {
+    condition     = length(kubernetes_persistent_volume_claim_v1.this) == 5 && length(kubernetes_secret_v1.mailu) == 2
+    error_message = "The namespace, volumes and Secrets the chart reads by name are planned in the same round."
   }
 }
 
@@ -216,8 +245,8 @@ run "outbound_mail_leaves_through_the_relay" {
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).postfix.extraEnvVarsSecret == "mailu-relay" &&
-      !can(yamldecode(helm_release.mailu.values[0]).externalRelay.host) &&
+      yamldecode(helm_release.mailu[0].values[0]).postfix.extraEnvVarsSecret == "mailu-relay" &&
+      !can(yamldecode(helm_release.mailu[0].values[0]).externalRelay.host) &&
       toset(keys(kubernetes_secret_v1.mailu["relay"].data)) == toset(["RELAYHOST", "RELAYUSER", "RELAYPASSWORD"])
     )
     error_message = "The relay host and login reach postfix from a Secret, never through the chart's values."
