@@ -186,6 +186,8 @@ locals {
 }
 
 resource "helm_release" "nextcloud" {
+  count = var.enabled ? 1 : 0
+
   name       = local.name
   namespace  = module.namespace.name
   repository = module.chart.repository

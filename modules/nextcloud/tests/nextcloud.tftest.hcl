@@ -20,20 +20,20 @@ run "chart_values_keep_every_bundled_subchart_off_and_use_the_data_layer" {
 
   assert {
     condition = alltrue([for chart in ["postgresql", "mariadb", "redis", "collabora"] :
-      yamldecode(helm_release.nextcloud.values[0])[chart].enabled == false
+      yamldecode(helm_release.nextcloud[0].values[0])[chart].enabled == false
     ])
     error_message = "The chart's Bitnami postgresql, mariadb and redis subcharts (and collabora) stay off."
   }
 
   assert {
-    condition     = yamldecode(helm_release.nextcloud.values[0]).internalDatabase.enabled == false
+    condition     = yamldecode(helm_release.nextcloud[0].values[0]).internalDatabase.enabled == false
     error_message = "SQLite (internalDatabase) is off."
   }
 
   assert {
     condition = (
-      yamldecode(helm_release.nextcloud.values[0]).externalDatabase.type == "postgresql" &&
-      yamldecode(helm_release.nextcloud.values[0]).externalDatabase.existingSecret == {
+      yamldecode(helm_release.nextcloud[0].values[0]).externalDatabase.type == "postgresql" &&
+      yamldecode(helm_release.nextcloud[0].values[0]).externalDatabase.existingSecret == {
         enabled = true, secretName = "nextcloud-database", usernameKey = "username", passwordKey = "password", hostKey = "host", databaseKey = "database"
       }
     )
@@ -41,70 +41,70 @@ run "chart_values_keep_every_bundled_subchart_off_and_use_the_data_layer" {
   }
 
   assert {
-    condition     = yamldecode(helm_release.nextcloud.values[0]).externalRedis == { enabled = true, host = "valkey.data.svc.cluster.local", port = "6379", existingSecret = { enabled = true, secretName = "valkey-connection", passwordKey = "password" } }
+    condition     = yamldecode(helm_release.nextcloud[0].values[0]).externalRedis == { enabled = true, host = "valkey.data.svc.cluster.local", port = "6379", existingSecret = { enabled = true, secretName = "valkey-connection", passwordKey = "password" } }
     error_message = "Valkey is the data layer's, with the password from its valkey-connection Secret."
   }
 
   assert {
     condition = (
-      yamldecode(helm_release.nextcloud.values[0]).image == { repository = "library/nextcloud", tag = "34.0.1-fpm-alpine", flavor = "fpm-alpine" } &&
-      yamldecode(helm_release.nextcloud.values[0]).nginx.enabled == true &&
-      yamldecode(helm_release.nextcloud.values[0]).nginx.image == { repository = "library/nginx", tag = "1.30.5@sha256:e9f347c65f318767714e8b0eccfd6b558d00fb92630791fb6cd901fcdf7f6fdd" }
+      yamldecode(helm_release.nextcloud[0].values[0]).image == { repository = "library/nextcloud", tag = "34.0.1-fpm-alpine", flavor = "fpm-alpine" } &&
+      yamldecode(helm_release.nextcloud[0].values[0]).nginx.enabled == true &&
+      yamldecode(helm_release.nextcloud[0].values[0]).nginx.image == { repository = "library/nginx", tag = "1.30.5@sha256:e9f347c65f318767714e8b0eccfd6b558d00fb92630791fb6cd901fcdf7f6fdd" }
     )
     error_message = "PHP-FPM (the pinned fpm-alpine image) with the chart's nginx, which serves the /.well-known/caldav and carddav redirects."
   }
 
   assert {
-    condition     = yamldecode(helm_release.nextcloud.values[0]).cronjob == { enabled = true, type = "cronjob", cronjob = yamldecode(helm_release.nextcloud.values[0]).cronjob.cronjob } && yamldecode(helm_release.nextcloud.values[0]).cronjob.cronjob.securityContext.runAsUser == 82
+    condition     = yamldecode(helm_release.nextcloud[0].values[0]).cronjob == { enabled = true, type = "cronjob", cronjob = yamldecode(helm_release.nextcloud[0].values[0]).cronjob.cronjob } && yamldecode(helm_release.nextcloud[0].values[0]).cronjob.cronjob.securityContext.runAsUser == 82
     error_message = "Background jobs run as a CronJob, as www-data."
   }
 
   assert {
     condition = (
-      yamldecode(helm_release.nextcloud.values[0]).persistence.existingClaim == "nextcloud-app" &&
-      yamldecode(helm_release.nextcloud.values[0]).persistence.nextcloudData == { enabled = true, existingClaim = "nextcloud-data" } &&
+      yamldecode(helm_release.nextcloud[0].values[0]).persistence.existingClaim == "nextcloud-app" &&
+      yamldecode(helm_release.nextcloud[0].values[0]).persistence.nextcloudData == { enabled = true, existingClaim = "nextcloud-data" } &&
       alltrue([for claim in kubernetes_persistent_volume_claim_v1.this : claim.spec[0].storage_class_name == "do-block-storage-retain" && claim.spec[0].access_modes == toset(["ReadWriteOnce"])])
     )
     error_message = "Code and data live on two module-owned, retained, ReadWriteOnce block volumes."
   }
 
   assert {
-    condition     = yamldecode(helm_release.nextcloud.values[0]).podAnnotations["backup.velero.io/backup-volumes"] == "nextcloud-main,nextcloud-data"
+    condition     = yamldecode(helm_release.nextcloud[0].values[0]).podAnnotations["backup.velero.io/backup-volumes"] == "nextcloud-main,nextcloud-data"
     error_message = "Velero backs up both volumes of the web pod."
   }
 
   assert {
-    condition     = !can(yamldecode(helm_release.nextcloud.values[0]).nextcloud.objectStore.s3.enabled) || !yamldecode(helm_release.nextcloud.values[0]).nextcloud.objectStore.s3.enabled
+    condition     = !can(yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.objectStore.s3.enabled) || !yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.objectStore.s3.enabled
     error_message = "Spaces is never Nextcloud's primary storage."
   }
 
   assert {
     condition = (
-      contains(yamldecode(helm_release.nextcloud.values[0]).nextcloud.extraEnv, { name = "TRUSTED_PROXIES", value = "10.244.0.0/16" }) &&
-      contains(yamldecode(helm_release.nextcloud.values[0]).nextcloud.extraEnv, { name = "OVERWRITEPROTOCOL", value = "https" }) &&
-      contains(yamldecode(helm_release.nextcloud.values[0]).nextcloud.extraEnv, { name = "OVERWRITEHOST", value = "cloud.example.org" }) &&
-      contains(yamldecode(helm_release.nextcloud.values[0]).nextcloud.extraEnv, { name = "OVERWRITECLIURL", value = "https://cloud.example.org" })
+      contains(yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.extraEnv, { name = "TRUSTED_PROXIES", value = "10.244.0.0/16" }) &&
+      contains(yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.extraEnv, { name = "OVERWRITEPROTOCOL", value = "https" }) &&
+      contains(yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.extraEnv, { name = "OVERWRITEHOST", value = "cloud.example.org" }) &&
+      contains(yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.extraEnv, { name = "OVERWRITECLIURL", value = "https://cloud.example.org" })
     )
     error_message = "Traefik's pod network is the trusted proxy, and Nextcloud writes https://cloud.example.org links."
   }
 
   assert {
     condition = (
-      kubernetes_ingress_v1.nextcloud.spec[0].rule[0].host == "cloud.example.org" &&
-      kubernetes_ingress_v1.nextcloud.metadata[0].annotations["cert-manager.io/cluster-issuer"] == "letsencrypt-staging" &&
-      kubernetes_ingress_v1.nextcloud.spec[0].tls[0].hosts == tolist(["cloud.example.org"]) &&
-      kubernetes_ingress_v1.nextcloud.spec[0].ingress_class_name == "traefik"
+      kubernetes_ingress_v1.nextcloud[0].spec[0].rule[0].host == "cloud.example.org" &&
+      kubernetes_ingress_v1.nextcloud[0].metadata[0].annotations["cert-manager.io/cluster-issuer"] == "letsencrypt-staging" &&
+      kubernetes_ingress_v1.nextcloud[0].spec[0].tls[0].hosts == tolist(["cloud.example.org"]) &&
+      kubernetes_ingress_v1.nextcloud[0].spec[0].ingress_class_name == "traefik"
     )
     error_message = "One Ingress on Traefik for cloud.<root_domain>, with a cert-manager certificate."
   }
 
   assert {
-    condition     = helm_release.nextcloud.chart == "nextcloud" && helm_release.nextcloud.repository == "https://nextcloud.github.io/helm" && helm_release.nextcloud.version == "9.2.4"
+    condition     = helm_release.nextcloud[0].chart == "nextcloud" && helm_release.nextcloud[0].repository == "https://nextcloud.github.io/helm" && helm_release.nextcloud[0].version == "9.2.4"
     error_message = "Without a mirror the pinned chart comes from its upstream repository."
   }
 
   assert {
-    condition     = kubernetes_secret_v1.admin.data["nextcloud-username"] == "admin" && random_password.admin.length == 32 && yamldecode(helm_release.nextcloud.values[0]).nextcloud.existingSecret.secretName == "nextcloud-admin"
+    condition     = kubernetes_secret_v1.admin[0].data["nextcloud-username"] == "admin" && random_password.admin.length == 32 && yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.existingSecret.secretName == "nextcloud-admin"
     error_message = "The administrator's password is generated (32 characters) and the chart reads it from the Secret, never from a value."
   }
 }
@@ -117,7 +117,7 @@ run "a_folder_mirror_serves_the_archive_and_keeps_the_upstream_repository_in_the
   }
 
   assert {
-    condition     = helm_release.nextcloud.chart == "/work/mirrors/charts/nextcloud-9.2.4.tgz" && helm_release.nextcloud.repository == "https://nextcloud.github.io/helm"
+    condition     = helm_release.nextcloud[0].chart == "/work/mirrors/charts/nextcloud-9.2.4.tgz" && helm_release.nextcloud[0].repository == "https://nextcloud.github.io/helm"
     error_message = "A folder mirror: chart = <mirror>/nextcloud-9.2.4.tgz, repository stays upstream."
   }
 }
@@ -130,7 +130,7 @@ run "an_oci_mirror_replaces_the_repository" {
   }
 
   assert {
-    condition     = helm_release.nextcloud.chart == "nextcloud" && helm_release.nextcloud.repository == "oci://registry.example.org/charts"
+    condition     = helm_release.nextcloud[0].chart == "nextcloud" && helm_release.nextcloud[0].repository == "oci://registry.example.org/charts"
     error_message = "An oci:// mirror replaces the repository; the chart keeps its name."
   }
 }
@@ -145,9 +145,9 @@ run "s3_external_storage_is_mounted_by_a_hook_never_as_primary_storage" {
 
   assert {
     condition = (
-      strcontains(yamldecode(helm_release.nextcloud.values[0]).nextcloud.hooks["before-starting"], "files_external:create") &&
-      contains(yamldecode(helm_release.nextcloud.values[0]).nextcloud.extraEnv, { name = "S3_EXTERNAL_HOST", value = "fra1.digitaloceanspaces.com" }) &&
-      !can(yamldecode(helm_release.nextcloud.values[0]).nextcloud.objectStore)
+      strcontains(yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.hooks["before-starting"], "files_external:create") &&
+      contains(yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.extraEnv, { name = "S3_EXTERNAL_HOST", value = "fra1.digitaloceanspaces.com" }) &&
+      !can(yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.objectStore)
     )
     error_message = "The bucket is external storage through the before-starting hook; objectStore (primary storage) is never set."
   }
@@ -223,8 +223,45 @@ run "migrated_data_from_nextcloud_26_starts_at_27" {
   }
 
   assert {
-    condition     = yamldecode(helm_release.nextcloud.values[0]).image.tag == "27.1.11-fpm-alpine" && output.images.nextcloud == "docker.io/library/nextcloud:27.1.11-fpm-alpine"
+    condition     = yamldecode(helm_release.nextcloud[0].values[0]).image.tag == "27.1.11-fpm-alpine" && output.images.nextcloud == "docker.io/library/nextcloud:27.1.11-fpm-alpine"
     error_message = "An explicit older release runs its own fpm-alpine image."
+  }
+}
+
+run "keeps_the_namespace_volumes_and_database_egress_while_disabled" {
+  command = plan
+
+  variables {
+    enabled = false
+  }
+
+  assert {
+    condition     = length(helm_release.nextcloud) == 0 && length(kubernetes_ingress_v1.nextcloud) == 0 && length(kubernetes_secret_v1.admin) == 0 && length(kubernetes_network_policy_v1.from_traefik) == 0 && length(kubernetes_network_policy_v1.to_internet) == 0
+    error_message = "Disabled: no release, Ingress, admin Secret or web-facing policy."
+  }
+
+  assert {
+    condition     = output.namespace == "nextcloud" && output.database == { nextcloud = { engine = "postgresql", namespace = "nextcloud" } } && output.url == null && output.admin_secret == null && length(output.valkey_consumer_namespaces) == 0
+    error_message = "Disabled: the namespace and the database request stay (the connection Secret lands there); no URL, no Valkey consumer."
+  }
+
+  assert {
+    condition     = output.volume_claims == { app = "nextcloud-app", data = "nextcloud-data" } && length(kubernetes_network_policy_v1.to_data) == 2
+    error_message = "Disabled: both retained volumes and the egress to PostgreSQL and Valkey stay, for the migration's copy and upgrade pods."
+  }
+}
+
+run "the_upgrade_rule_waits_while_disabled" {
+  command = plan
+
+  variables {
+    enabled              = false
+    upgrade_from_version = "26.0.13"
+  }
+
+  assert {
+    condition     = length(helm_release.nextcloud) == 0
+    error_message = "Disabled: nothing is deployed, so a data version two majors below the pin is no error yet (the rule runs when the app is turned on)."
   }
 }
 
