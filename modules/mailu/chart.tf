@@ -58,7 +58,7 @@ locals {
       }
       resources = local.resources.front
       # Mailu's documented way to serve the policy: a front override (nginx keeps the newlines).
-      overrides = var.mail.mta_sts_policy == null ? {} : { "mta-sts.conf" = "location ^~ /.well-known/mta-sts.txt {\n  default_type text/plain;\n  return 200 \"${var.mail.mta_sts_policy}\";\n}\n" }
+      overrides = local.mail.mta_sts_policy == null ? {} : { "mta-sts.conf" = "location ^~ /.well-known/mta-sts.txt {\n  default_type text/plain;\n  return 200 \"${local.mail.mta_sts_policy}\";\n}\n" }
     }
     networkPolicy = { enabled = false }
 
@@ -87,7 +87,7 @@ locals {
     }
     externalRedis = {
       enabled = true
-      host    = "${kubernetes_service_v1.valkey.metadata[0].name}.${var.namespace}.svc.cluster.local"
+      host    = "${local.valkey_name}.${var.namespace}.svc.cluster.local"
       port    = 6379
     }
     redis      = { enabled = false }
@@ -142,6 +142,8 @@ locals {
 }
 
 resource "helm_release" "mailu" {
+  count = var.enabled ? 1 : 0
+
   name       = local.release
   namespace  = module.namespace.name
   repository = module.chart.repository

@@ -32,8 +32,8 @@ output "backup_cron_jobs" {
 }
 
 output "tcp_routes" {
-  description = "Traefik entrypoint => the Mailu port its IngressRouteTCP reaches (with PROXY protocol v2)."
-  value       = { for name, port in local.mail_ports : name => port.port }
+  description = "Traefik entrypoint => the Mailu port its IngressRouteTCP reaches (with PROXY protocol v2); empty while disabled."
+  value       = var.enabled ? { for name, port in local.mail_ports : name => port.port } : {}
 }
 
 output "chart" {

@@ -38,27 +38,27 @@ run "no_bundled_subchart_and_mailus_own_valkey_behind_a_namespace_fence" {
 
 
   assert {
-    condition     = alltrue([for chart in ["redis", "postgresql", "mariadb"] : yamldecode(helm_release.mailu.values[0])[chart].enabled == false])
+    condition     = alltrue([for chart in ["redis", "postgresql", "mariadb"] : yamldecode(helm_release.mailu[0].values[0])[chart].enabled == false])
     error_message = "The chart's Bitnami redis, postgresql and mariadb subcharts stay off."
   }
 
   assert {
-    condition     = yamldecode(helm_release.mailu.values[0]).externalRedis == { enabled = true, host = "valkey.mailu.svc.cluster.local", port = 6379 }
+    condition     = yamldecode(helm_release.mailu[0].values[0]).externalRedis == { enabled = true, host = "valkey.mailu.svc.cluster.local", port = 6379 }
     error_message = "Mailu uses its own Valkey in its namespace."
   }
 
   assert {
-    condition     = !anytrue([for arg in kubernetes_deployment_v1.valkey.spec[0].template[0].spec[0].container[0].args : strcontains(arg, "requirepass")])
+    condition     = !anytrue([for arg in kubernetes_deployment_v1.valkey[0].spec[0].template[0].spec[0].container[0].args : strcontains(arg, "requirepass")])
     error_message = "Mailu's Valkey has no password (Mailu cannot send one)."
   }
 
   assert {
     condition = (
-      length(kubernetes_network_policy_v1.valkey.spec[0].ingress) == 1 &&
-      length(kubernetes_network_policy_v1.valkey.spec[0].ingress[0].from) == 1 &&
-      length(kubernetes_network_policy_v1.valkey.spec[0].ingress[0].from[0].namespace_selector) == 0 &&
-      length(kubernetes_network_policy_v1.valkey.spec[0].ingress[0].from[0].ip_block) == 0 &&
-      kubernetes_network_policy_v1.valkey.metadata[0].namespace == "mailu"
+      length(kubernetes_network_policy_v1.valkey[0].spec[0].ingress) == 1 &&
+      length(kubernetes_network_policy_v1.valkey[0].spec[0].ingress[0].from) == 1 &&
+      length(kubernetes_network_policy_v1.valkey[0].spec[0].ingress[0].from[0].namespace_selector) == 0 &&
+      length(kubernetes_network_policy_v1.valkey[0].spec[0].ingress[0].from[0].ip_block) == 0 &&
+      kubernetes_network_policy_v1.valkey[0].metadata[0].namespace == "mailu"
     )
     error_message = "Only pods of the mailu namespace reach Valkey: no namespace selector, no IP block."
   }
@@ -74,11 +74,11 @@ run "accounts_and_webmail_on_the_data_layers_postgresql" {
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).externalDatabase.enabled &&
-      yamldecode(helm_release.mailu.values[0]).externalDatabase.type == "postgresql" &&
-      yamldecode(helm_release.mailu.values[0]).externalDatabase.existingSecret == "mailu-database" &&
-      yamldecode(helm_release.mailu.values[0]).externalDatabase.host == "postgres.data.svc.cluster.local" &&
-      yamldecode(helm_release.mailu.values[0]).global.database.roundcube == { database = "mailu_roundcube", username = "mailu_roundcube", existingSecret = "mailu-roundcube-database", existingSecretPasswordKey = "password" }
+      yamldecode(helm_release.mailu[0].values[0]).externalDatabase.enabled &&
+      yamldecode(helm_release.mailu[0].values[0]).externalDatabase.type == "postgresql" &&
+      yamldecode(helm_release.mailu[0].values[0]).externalDatabase.existingSecret == "mailu-database" &&
+      yamldecode(helm_release.mailu[0].values[0]).externalDatabase.host == "postgres.data.svc.cluster.local" &&
+      yamldecode(helm_release.mailu[0].values[0]).global.database.roundcube == { database = "mailu_roundcube", username = "mailu_roundcube", existingSecret = "mailu-roundcube-database", existingSecretPasswordKey = "password" }
     )
     error_message = "Mailu's and Roundcube's databases come from the data layer's connection Secrets."
   }
@@ -99,8 +99,8 @@ run "mail_volumes_are_split_retained_and_backed_up" {
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).persistence.single_pvc == false &&
-      { for c in ["admin", "postfix", "dovecot", "rspamd", "webmail"] : c => yamldecode(helm_release.mailu.values[0])[c].persistence.existingClaim } == { admin = "mailu-admin", postfix = "mailu-queue", dovecot = "mailu-mail", rspamd = "mailu-antispam", webmail = "mailu-webmail" }
+      yamldecode(helm_release.mailu[0].values[0]).persistence.single_pvc == false &&
+      { for c in ["admin", "postfix", "dovecot", "rspamd", "webmail"] : c => yamldecode(helm_release.mailu[0].values[0])[c].persistence.existingClaim } == { admin = "mailu-admin", postfix = "mailu-queue", dovecot = "mailu-mail", rspamd = "mailu-antispam", webmail = "mailu-webmail" }
     )
     error_message = "One module-owned claim per component, so the pods need not share a node."
   }
@@ -111,7 +111,7 @@ run "mail_volumes_are_split_retained_and_backed_up" {
   }
 
   assert {
-    condition     = alltrue([for c in ["admin", "postfix", "dovecot", "rspamd", "webmail"] : yamldecode(helm_release.mailu.values[0])[c].podAnnotations["backup.velero.io/backup-volumes"] == "data"])
+    condition     = alltrue([for c in ["admin", "postfix", "dovecot", "rspamd", "webmail"] : yamldecode(helm_release.mailu[0].values[0])[c].podAnnotations["backup.velero.io/backup-volumes"] == "data"])
     error_message = "Velero backs up every Mailu pod's volume."
   }
 
@@ -151,20 +151,20 @@ run "mail_ports_only_through_traefik_with_proxy_protocol" {
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).front.hostPort.enabled == false &&
-      yamldecode(helm_release.mailu.values[0]).front.externalService.type == "ClusterIP" &&
-      yamldecode(helm_release.mailu.values[0]).front.externalService.ports == { pop3 = false, pop3s = false, imap = false, smtp = true, smtps = true, submission = true, imaps = true, manageSieve = true } &&
-      yamldecode(helm_release.mailu.values[0]).ingress.proxyProtocol == yamldecode(helm_release.mailu.values[0]).front.externalService.ports
+      yamldecode(helm_release.mailu[0].values[0]).front.hostPort.enabled == false &&
+      yamldecode(helm_release.mailu[0].values[0]).front.externalService.type == "ClusterIP" &&
+      yamldecode(helm_release.mailu[0].values[0]).front.externalService.ports == { pop3 = false, pop3s = false, imap = false, smtp = true, smtps = true, submission = true, imaps = true, manageSieve = true } &&
+      yamldecode(helm_release.mailu[0].values[0]).ingress.proxyProtocol == yamldecode(helm_release.mailu[0].values[0]).front.externalService.ports
     )
     error_message = "No hostPort; the mail ports on a ClusterIP Service only Traefik reaches, each with PROXY protocol."
   }
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).ingress.realIpHeader == "" &&
-      yamldecode(helm_release.mailu.values[0]).ingress.realIpFrom == "10.244.0.0/16" &&
-      yamldecode(helm_release.mailu.values[0]).subnet == "10.244.0.0/16" &&
-      yamldecode(helm_release.mailu.values[0]).externalRelay.networks == []
+      yamldecode(helm_release.mailu[0].values[0]).ingress.realIpHeader == "" &&
+      yamldecode(helm_release.mailu[0].values[0]).ingress.realIpFrom == "10.244.0.0/16" &&
+      yamldecode(helm_release.mailu[0].values[0]).subnet == "10.244.0.0/16" &&
+      yamldecode(helm_release.mailu[0].values[0]).externalRelay.networks == []
     )
     error_message = "REAL_IP_FROM and SUBNET are exactly the pod network; no real-IP header; no relay networks."
   }
@@ -178,7 +178,7 @@ run "mail_ports_only_through_traefik_with_proxy_protocol" {
   }
 
   assert {
-    condition     = toset([for port in kubernetes_network_policy_v1.front_from_traefik.spec[0].ingress[0].ports : port.port]) == toset(["80", "25", "465", "587", "993", "4190"])
+    condition     = toset([for port in kubernetes_network_policy_v1.front_from_traefik[0].spec[0].ingress[0].ports : port.port]) == toset(["80", "25", "465", "587", "993", "4190"])
     error_message = "The front admits Traefik on HTTP and the five mail ports only."
   }
 }
@@ -216,17 +216,47 @@ run "outbound_mail_leaves_through_the_relay" {
 
   assert {
     condition = (
-      yamldecode(helm_release.mailu.values[0]).postfix.extraEnvVarsSecret == "mailu-relay" &&
-      !can(yamldecode(helm_release.mailu.values[0]).externalRelay.host) &&
+      yamldecode(helm_release.mailu[0].values[0]).postfix.extraEnvVarsSecret == "mailu-relay" &&
+      !can(yamldecode(helm_release.mailu[0].values[0]).externalRelay.host) &&
       toset(keys(kubernetes_secret_v1.mailu["relay"].data)) == toset(["RELAYHOST", "RELAYUSER", "RELAYPASSWORD"])
     )
     error_message = "The relay host and login reach postfix from a Secret, never through the chart's values."
   }
 
   assert {
-    condition     = kubernetes_network_policy_v1.outbound_mail.spec[0].egress[0].ports[0].port == "587"
+    condition     = kubernetes_network_policy_v1.outbound_mail[0].spec[0].egress[0].ports[0].port == "587"
     error_message = "postfix may reach the relay's port on public addresses."
   }
+}
+
+run "keeps_the_namespace_and_mail_volumes_while_disabled" {
+  command = plan
+
+  # No mail settings and no key yet: the cluster stack publishes them only with components.mailu.
+  variables {
+    enabled = false
+  }
+
+  assert {
+    condition = (
+      length(helm_release.mailu) == 0 && length(kubernetes_deployment_v1.valkey) == 0 && length(kubernetes_service_v1.valkey) == 0 &&
+      length(kubernetes_ingress_v1.mailu) == 0 && length(kubernetes_manifest.tcp_route) == 0 && length(data.kubernetes_resources.tcp_route_crd) == 0 &&
+      length(kubernetes_secret_v1.mailu) == 0 && length(kubernetes_secret_v1.dkim) == 0 && length(kubernetes_cron_job_v1.backup) == 0 &&
+      length(kubernetes_network_policy_v1.internal) == 0 && length(kubernetes_network_policy_v1.backups_egress) == 0 && length(output.tcp_routes) == 0
+    )
+    error_message = "Disabled: no release, Valkey, Ingress, mail route, Secret, policy or backup CronJob."
+  }
+
+  assert {
+    condition     = output.namespace == "mailu" && keys(output.databases) == ["mailu", "mailu_roundcube"] && output.volume_claims == { mail = "mailu-mail", queue = "mailu-queue", admin = "mailu-admin", antispam = "mailu-antispam", webmail = "mailu-webmail" }
+    error_message = "Disabled: the namespace, the database requests and every retained mail volume stay."
+  }
+}
+
+run "rejects_enabling_without_mail_settings_or_key" {
+  command = plan
+
+  expect_failures = [var.mail, var.dkim_private_key]
 }
 
 run "rejects_a_pod_network_that_would_trust_the_internet" {
