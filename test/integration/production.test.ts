@@ -75,20 +75,13 @@ describe("make plan ENV=production", () => {
   it("OFFLINE=1 estimates the platform's footprint with every component on, and fails the gate when it does not fit", async (ctx) => {
     ctx.skip(!mirrored || !charts, noCharts);
     const dir = await mkdtemp(join(tmpdir(), "inputs-"));
-    // With Mailu on, the mail-dns rule wants the zone's mail records, as `platform migrate dns` writes them.
-    const mailRecords = {
-      "mx-apex-10": { type: "MX", name: "@", value: "mail.example.org.", priority: 10 },
-      "txt-apex-spf": { type: "TXT", name: "@", value: "v=spf1 mx -all" },
-      "txt-dkim": { type: "TXT", name: "dkim._domainkey", value: "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" },
-      "txt-dmarc": { type: "TXT", name: "_dmarc", value: "v=DMARC1; p=quarantine; rua=mailto:postmaster@example.org" },
-    };
-    const everything = { components: { postgres: true, mariadb: true, wordpress: true, n8n: true, dns: true, nextcloud: true, mailu: true, crm: true }, dns_records: mailRecords };
+    const everything = { components: { postgres: true, mariadb: true, wordpress: true, n8n: true, dns: true, nextcloud: true, mailu: true, crm: true } };
     await writeFile(join(dir, "all.tfvars.json"), JSON.stringify(everything));
     const example = join(repoRoot, "environments/production/terraform.tfvars.example");
 
     const fits = await platform(["plan", "--env", "production", "--offline", "--reports", reports, "--var-file", example, join(dir, "all.tfvars.json")], withoutCredentials);
     expect(fits.exitCode, fits.all).toBe(0);
-    expect(fits.all).toMatch(/capacity at 2 × s-2vcpu-4gb: requests \d+m CPU \/ \d+ MiB .*\(fits\)/);
+    expect(fits.all).toMatch(/capacity at 1 × s-4vcpu-8gb: requests \d+m CPU \/ \d+ MiB .*\(fits\)/);
     const report = JSON.parse(await readFile(join(reports, "production", "policy-report.json"), "utf8"));
     expect(report.stacks[1].note).toMatch(/cost and capacity estimated from its configuration planned against a local API server \(\d+ resources, not gated\)/);
     expect(report.cost.lines.filter((line: { stack: string; item: string }) => line.stack === "platform" && line.item === "volumes").length).toBeGreaterThan(0);
