@@ -36,14 +36,8 @@ export async function runProductionBench(): Promise<void> {
   try {
     const everything = Object.fromEntries((await componentNames(layout.stacks[0]!.dir)).map((name) => [name, true]));
     const allOn = join(dir, "all-components.tfvars.json");
-    // With Mailu on, the gate wants the zone's mail records, as `platform migrate dns` writes them.
-    const mailRecords = {
-      "mx-apex-10": { type: "MX", name: "@", value: "mail.example.org.", priority: 10 },
-      "txt-apex-spf": { type: "TXT", name: "@", value: "v=spf1 mx -all" },
-      "txt-dkim": { type: "TXT", name: "dkim._domainkey", value: "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA" },
-      "txt-dmarc": { type: "TXT", name: "_dmarc", value: "v=DMARC1; p=quarantine; rua=mailto:postmaster@example.org" },
-    };
-    await writeFile(allOn, JSON.stringify({ components: everything, ...(everything.mailu ? { dns_records: mailRecords } : {}) }));
+    // With Mailu on, the cluster stack publishes its mail records itself (modules/mail-dns).
+    await writeFile(allOn, JSON.stringify({ components: everything }));
     step(`planning production offline with every component on: ${Object.keys(everything).join(", ")}`);
     let outcome: Awaited<ReturnType<typeof planStacked>> | undefined;
     const elapsed = await seconds(async () => {

@@ -12,7 +12,7 @@ import { isSourceFileName, loadSources } from "./hcl.ts";
 import { loadInputs, stackVarFile, undeclaredInputs, type EnvironmentInputs } from "./inputs.ts";
 import { environmentsDir, type EnvironmentLayout, type StackSpec } from "./layout.ts";
 import { workDir } from "./paths.ts";
-import { parsePlan, summarizeActions, type PlanModel } from "./plan.ts";
+import { parsePlan, summarizeActions, type PlannedResource, type PlanModel } from "./plan.ts";
 import type { RuleOutcome } from "./policy/engine.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { Rule } from "./policy/types.ts";
@@ -278,6 +278,12 @@ const declaresChartMirror = (files: Awaited<ReturnType<typeof loadSources>>) => 
 const liveFile = "live.tf";
 const footprintFile = join("footprint", "live.tf");
 
+/** The namespaces a plan creates for helm releases whose manifest it could not render yet. */
+export function namespacesOfUnrenderedReleases(model: PlanModel): PlannedResource[] {
+  const waiting = new Set(model.resources.filter((resource) => resource.helm?.manifestUnknown).map((resource) => resource.helm!.namespace));
+  return model.resources.filter((resource) => resource.type === "kubernetes_namespace_v1" && resource.actions.includes("create") && waiting.has(String((resource.values.metadata as Array<{ name?: string }> | undefined)?.[0]?.name)));
+}
+
 /**
  * Cost and capacity of a stack that can only plan against the live platform (the platform
  * stack), without it: the same configuration with its live.tf swapped for footprint/live.tf,
@@ -311,6 +317,18 @@ export async function estimateFootprint(layout: EnvironmentLayout, stack: StackS
       });
       await tofu.init();
       const planFile = join(root, "plan.tfplan");
+      await tofu.plan(planFile, ["-lock=false"]);
+      const first = parsePlan(await tofu.showJson(planFile));
+      // A release whose namespace the same plan creates renders only once that namespace exists
+      // (the apps name its UID to defer the helm provider's dry run): without its manifest its
+      // pods would count for nothing. So the namespaces go into the throwaway API server first,
+      // and the estimate is the plan after that, as on a live cluster.
+      const waiting = namespacesOfUnrenderedReleases(first);
+      if (waiting.length === 0) return first;
+      detail(`creating ${waiting.length} namespace(s) in the local API server so their charts render: ${waiting.map((r) => String((r.values.metadata as Array<{ name?: string }> | undefined)?.[0]?.name)).join(", ")}`);
+      const namespacesPlan = join(root, "namespaces.tfplan");
+      await tofu.plan(namespacesPlan, ["-lock=false", ...waiting.map((resource) => `-target=${resource.address}`)]);
+      await tofu.apply(namespacesPlan);
       await tofu.plan(planFile, ["-lock=false"]);
       return parsePlan(await tofu.showJson(planFile));
     } finally {

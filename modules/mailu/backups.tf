@@ -5,7 +5,9 @@
 # settings) are backed up by the data layer; Velero covers every volume as well (contract 5).
 
 locals {
-  backed_up = var.backups_enabled ? {
+  # Only while Mailu runs: each archive pod must run beside the pod that mounts its volume.
+  backups = var.enabled && var.backups_enabled
+  backed_up = local.backups ? {
     mail  = { claim = local.claims.mail.name, component = "dovecot" }
     admin = { claim = local.claims.admin.name, component = "admin" }
   } : {}
@@ -63,7 +65,7 @@ locals {
 }
 
 resource "kubernetes_secret_v1" "backup_credentials" {
-  count = var.backups_enabled ? 1 : 0
+  count = local.backups ? 1 : 0
 
   metadata {
     name      = local.backup_credentials_name
@@ -78,7 +80,7 @@ resource "kubernetes_secret_v1" "backup_credentials" {
 }
 
 resource "kubernetes_config_map_v1" "backup_scripts" {
-  count = var.backups_enabled ? 1 : 0
+  count = local.backups ? 1 : 0
 
   metadata {
     name      = "mailu-backup-scripts"
@@ -309,7 +311,7 @@ resource "kubernetes_cron_job_v1" "backup" {
 
 # Only the backup and restore-test pods leave the cluster, for the object store.
 resource "kubernetes_network_policy_v1" "backups_egress" {
-  count = var.backups_enabled ? 1 : 0
+  count = local.backups ? 1 : 0
 
   metadata {
     name      = "backups-object-store-egress"

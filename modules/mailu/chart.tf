@@ -58,7 +58,7 @@ locals {
       }
       resources = local.resources.front
       # Mailu's documented way to serve the policy: a front override (nginx keeps the newlines).
-      overrides = var.mail.mta_sts_policy == null ? {} : { "mta-sts.conf" = "location ^~ /.well-known/mta-sts.txt {\n  default_type text/plain;\n  return 200 \"${var.mail.mta_sts_policy}\";\n}\n" }
+      overrides = local.mail.mta_sts_policy == null ? {} : { "mta-sts.conf" = "location ^~ /.well-known/mta-sts.txt {\n  default_type text/plain;\n  return 200 \"${local.mail.mta_sts_policy}\";\n}\n" }
     }
     networkPolicy = { enabled = false }
 
@@ -87,7 +87,7 @@ locals {
     }
     externalRedis = {
       enabled = true
-      host    = "${kubernetes_service_v1.valkey.metadata[0].name}.${var.namespace}.svc.cluster.local"
+      host    = "${local.valkey_name}.${var.namespace}.svc.cluster.local"
       port    = 6379
     }
     redis      = { enabled = false }
@@ -157,13 +157,8 @@ locals {
   namespace_ready = length(coalesce(try(data.kubernetes_resources.namespace.objects, null), [])) > 0
 }
 
-moved {
-  from = helm_release.mailu
-  to   = helm_release.mailu[0]
-}
-
 resource "helm_release" "mailu" {
-  count = local.namespace_ready ? 1 : 0
+  count = var.enabled && local.namespace_ready ? 1 : 0
 
   name       = local.release
   namespace  = module.namespace.name

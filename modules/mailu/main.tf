@@ -31,11 +31,13 @@ locals {
   }
 
   # The release is named like the chart, so the chart's objects are mailu-<component>.
-  release     = "mailu"
-  mail_domain = var.mail.mail_domain
+  release = "mailu"
+  # While disabled no mail settings need to exist yet: the names below are only labels then.
+  mail        = var.mail != null ? var.mail : { mail_domain = var.root_domain, mail_host = "mail.${var.root_domain}", web_hosts = ["mail.${var.root_domain}"], mta_sts_policy = null }
+  mail_domain = local.mail.mail_domain
   # Every name Mailu answers HTTPS for: one certificate (the chart's mailu-certificates Secret)
   # covers them, and Mailu's IMAP and SMTP use it too. external-dns publishes them from the Ingress.
-  web_hosts = var.mail.web_hosts
+  web_hosts = local.mail.web_hosts
 
   labels = {
     "app.kubernetes.io/part-of"    = "mailu"
@@ -117,7 +119,7 @@ locals {
 }
 
 resource "kubernetes_secret_v1" "mailu" {
-  for_each = toset(concat(["session", "admin"], local.relay_enabled ? ["relay"] : []))
+  for_each = toset(var.enabled ? concat(["session", "admin"], local.relay_enabled ? ["relay"] : []) : [])
 
   metadata {
     name      = local.secret_names[each.key]
@@ -131,6 +133,8 @@ resource "kubernetes_secret_v1" "mailu" {
 # DKIM: modules/mail-dns's key, handed to Mailu as the file its admin serves to rspamd
 # (/dkim/<domain>.dkim.key, Mailu's fixed selector dkim).
 resource "kubernetes_secret_v1" "dkim" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = local.secret_names.dkim
     namespace = module.namespace.name
@@ -142,6 +146,7 @@ resource "kubernetes_secret_v1" "dkim" {
   }
 }
 
+# Kept while Mailu is off: the mail outlives the toggle.
 resource "kubernetes_persistent_volume_claim_v1" "this" {
   for_each = local.claims
 

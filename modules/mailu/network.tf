@@ -15,6 +15,8 @@ locals {
 }
 
 resource "kubernetes_ingress_v1" "mailu" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = local.release
     namespace = module.namespace.name
@@ -65,7 +67,7 @@ resource "kubernetes_ingress_v1" "mailu" {
 # provider reads each kind's schema from it), like the infra layer's custom resources: on a
 # fresh cluster the routes follow on the apply after the one that installs Traefik.
 data "kubernetes_resources" "tcp_route_crd" {
-  count = var.tcp_routes_enabled ? 1 : 0
+  count = var.enabled && var.tcp_routes_enabled ? 1 : 0
 
   api_version    = "apiextensions.k8s.io/v1"
   kind           = "CustomResourceDefinition"
@@ -73,12 +75,12 @@ data "kubernetes_resources" "tcp_route_crd" {
 }
 
 locals {
-  tcp_routes = var.tcp_routes_enabled && length(try(data.kubernetes_resources.tcp_route_crd[0].objects, [])) > 0
+  tcp_routes = var.enabled && var.tcp_routes_enabled && length(coalesce(try(data.kubernetes_resources.tcp_route_crd[0].objects, null), [])) > 0
 }
 
 check "mail_routes" {
   assert {
-    condition     = !var.tcp_routes_enabled || local.tcp_routes
+    condition     = !(var.enabled && var.tcp_routes_enabled) || local.tcp_routes
     error_message = "Traefik's IngressRouteTCP CRD is not in the cluster yet, so Mailu's mail ports have no route: apply the infra layer (Traefik) and plan again."
   }
 }
@@ -113,6 +115,8 @@ resource "kubernetes_manifest" "tcp_route" {
 }
 
 resource "kubernetes_network_policy_v1" "front_from_traefik" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "front-from-traefik"
     namespace = module.namespace.name
@@ -148,6 +152,8 @@ resource "kubernetes_network_policy_v1" "front_from_traefik" {
 # Mailu's components talk to each other on many ports (front to admin, postfix to rspamd and
 # dovecot, webmail to front, everything to Valkey): inside the namespace, in and out.
 resource "kubernetes_network_policy_v1" "internal" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "mailu-internal"
     namespace = module.namespace.name
@@ -173,6 +179,8 @@ resource "kubernetes_network_policy_v1" "internal" {
 }
 
 resource "kubernetes_network_policy_v1" "to_postgres" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "mailu-to-postgres"
     namespace = module.namespace.name
@@ -202,6 +210,8 @@ resource "kubernetes_network_policy_v1" "to_postgres" {
 
 # Outbound mail: postfix to the relay's port (or 25 for direct delivery), on public addresses.
 resource "kubernetes_network_policy_v1" "outbound_mail" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "postfix-outbound"
     namespace = module.namespace.name
@@ -231,7 +241,7 @@ resource "kubernetes_network_policy_v1" "outbound_mail" {
 
 # ClamAV fetches its signatures over HTTPS.
 resource "kubernetes_network_policy_v1" "antivirus_updates" {
-  count = var.antivirus_enabled ? 1 : 0
+  count = var.enabled && var.antivirus_enabled ? 1 : 0
 
   metadata {
     name      = "clamav-updates"

@@ -5,7 +5,7 @@ output "namespace" {
 
 output "pending" {
   description = "What this plan could not include yet because it waits for the apply: the chart, until its namespace exists. `platform apply` plans, gates and applies again while it is not empty."
-  value       = local.namespace_ready ? [] : ["mailu chart (waits for namespace ${var.namespace})"]
+  value       = var.enabled && !local.namespace_ready ? ["mailu chart (waits for namespace ${var.namespace})"] : []
 }
 
 output "databases" {
@@ -37,8 +37,8 @@ output "backup_cron_jobs" {
 }
 
 output "tcp_routes" {
-  description = "Traefik entrypoint => the Mailu port its IngressRouteTCP reaches (with PROXY protocol v2)."
-  value       = { for name, port in local.mail_ports : name => port.port }
+  description = "Traefik entrypoint => the Mailu port its IngressRouteTCP reaches (with PROXY protocol v2); empty while disabled."
+  value       = var.enabled ? { for name, port in local.mail_ports : name => port.port } : {}
 }
 
 output "chart" {

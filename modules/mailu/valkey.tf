@@ -8,11 +8,14 @@ locals {
   # with its app instead of asking for it in the data layer.
   valkey_labels = merge(local.labels, { "app.kubernetes.io/name" = "valkey", "app.kubernetes.io/component" = "cache", "platform/private-cache" = "true" })
   valkey_uid    = 999
+  valkey_name   = "valkey"
 }
 
 resource "kubernetes_service_v1" "valkey" {
+  count = var.enabled ? 1 : 0
+
   metadata {
-    name      = "valkey"
+    name      = local.valkey_name
     namespace = module.namespace.name
     labels    = local.valkey_labels
   }
@@ -30,6 +33,8 @@ resource "kubernetes_service_v1" "valkey" {
 }
 
 resource "kubernetes_deployment_v1" "valkey" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "valkey"
     namespace = module.namespace.name
@@ -131,6 +136,8 @@ resource "kubernetes_deployment_v1" "valkey" {
 
 # The only way in: pods of this namespace, on 6379.
 resource "kubernetes_network_policy_v1" "valkey" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "valkey-from-mailu"
     namespace = module.namespace.name

@@ -8,22 +8,35 @@ variable "root_domain" {
   }
 }
 
+variable "enabled" {
+  description = "Run Mailu. false keeps what holds mail: the namespace (with the database connection Secrets the data layer writes there) and the retained mail volumes, with the generated secret key and admin password in state, so turning Mailu off and on again never loses mail or logs everyone out; the release, its Valkey, Ingress, mail routes, DKIM Secret, policies and backup CronJobs go (the last archives stay in Spaces). The platform stack's components.mailu sets it."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "mail" {
-  description = "What Mailu serves, from modules/mail-dns's mailu output (the platform stack reads it from the cluster stack, where the mail records are published): mail_domain, mail_host, web_hosts (the Ingress hosts) and mta_sts_policy (null: none)."
+  description = "What Mailu serves, from modules/mail-dns's mailu output (the platform stack reads it from the cluster stack, where the mail records are published): mail_domain, mail_host, web_hosts (the Ingress hosts) and mta_sts_policy (null: none). Required while enabled; null while disabled."
   type = object({
     mail_domain    = string
     mail_host      = string
     web_hosts      = list(string)
     mta_sts_policy = optional(string)
   })
+  default = null
 
   validation {
-    condition     = var.mail.mail_domain == var.root_domain || endswith(var.mail.mail_domain, ".${var.root_domain}")
+    condition     = var.mail != null || !var.enabled
+    error_message = "mail is required while enabled: pass modules/mail-dns's mailu output (production: the cluster stack's mail output)."
+  }
+
+  validation {
+    condition     = var.mail == null || try(var.mail.mail_domain == var.root_domain || endswith(var.mail.mail_domain, ".${var.root_domain}"), false)
     error_message = "mail.mail_domain must be root_domain or a name below it (every FQDN of the platform derives from root_domain)."
   }
 
   validation {
-    condition     = length(var.mail.web_hosts) > 0 && var.mail.web_hosts[0] == var.mail.mail_host && alltrue([for host in var.mail.web_hosts : endswith(host, ".${var.mail.mail_domain}")])
+    condition     = var.mail == null || try(length(var.mail.web_hosts) > 0 && var.mail.web_hosts[0] == var.mail.mail_host && alltrue([for host in var.mail.web_hosts : endswith(host, ".${var.mail.mail_domain}")]), false)
     error_message = "mail.web_hosts must start with mail.mail_host and hold only names below mail.mail_domain: pass modules/mail-dns's mailu output as it is."
   }
 
@@ -34,13 +47,14 @@ variable "mail" {
 }
 
 variable "dkim_private_key" {
-  description = "Mailu's DKIM signing key (PKCS#8 PEM) from modules/mail-dns's dkim_private_key output, whose public half that module publishes: the key that signs and the key in DNS come from one place."
+  description = "Mailu's DKIM signing key (PKCS#8 PEM) from modules/mail-dns's dkim_private_key output, whose public half that module publishes: the key that signs and the key in DNS come from one place. Required while enabled; null while disabled."
   type        = string
+  default     = null
   sensitive   = true
 
   validation {
-    condition     = can(regex("^-{5}BEGIN PRIVATE[ ]KEY-{5}\n[A-Za-z0-9+/=\n]+\n-{5}END PRIVATE[ ]KEY-{5}\n?$", var.dkim_private_key)) && length(var.dkim_private_key) > 1000
-    error_message = "dkim_private_key must be the whole PKCS#8 PEM private key (BEGIN/END PRIVATE KEY) from modules/mail-dns (output dkim_private_key)."
+    condition     = var.dkim_private_key == null ? !var.enabled : can(regex("^-{5}BEGIN PRIVATE[ ]KEY-{5}\n[A-Za-z0-9+/=\n]+\n-{5}END PRIVATE[ ]KEY-{5}\n?$", var.dkim_private_key)) && length(var.dkim_private_key) > 1000
+    error_message = "dkim_private_key must be the whole PKCS#8 PEM private key (BEGIN/END PRIVATE KEY) from modules/mail-dns (output dkim_private_key); it is required while enabled."
   }
 }
 

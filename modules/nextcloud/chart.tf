@@ -200,13 +200,8 @@ locals {
   namespace_ready = length(coalesce(try(data.kubernetes_resources.namespace.objects, null), [])) > 0
 }
 
-moved {
-  from = helm_release.nextcloud
-  to   = helm_release.nextcloud[0]
-}
-
 resource "helm_release" "nextcloud" {
-  count = local.namespace_ready ? 1 : 0
+  count = var.enabled && local.namespace_ready ? 1 : 0
 
   name       = local.name
   namespace  = module.namespace.name

@@ -73,6 +73,8 @@ resource "random_password" "admin" {
 # The chart reads the administrator from here (nextcloud.existingSecret). Nextcloud uses it once,
 # at the first install; afterwards the account lives in the database.
 resource "kubernetes_secret_v1" "admin" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = local.admin_credentials_name
     namespace = module.namespace.name
@@ -86,7 +88,7 @@ resource "kubernetes_secret_v1" "admin" {
 }
 
 resource "kubernetes_secret_v1" "external_storage" {
-  count = var.s3_external_storage == null ? 0 : 1
+  count = var.enabled && var.s3_external_storage != null ? 1 : 0
 
   metadata {
     name      = local.s3_credentials_name
@@ -102,6 +104,7 @@ resource "kubernetes_secret_v1" "external_storage" {
 
 # The volumes belong to this module, not to the chart: uninstalling the release never takes
 # a claim with it, and the retain class keeps the DigitalOcean volume even if a claim goes.
+# They stay while the app is off: a migration copies the old files in before it starts.
 resource "kubernetes_persistent_volume_claim_v1" "this" {
   for_each = local.claims
 

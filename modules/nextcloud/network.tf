@@ -11,6 +11,8 @@ locals {
 }
 
 resource "kubernetes_ingress_v1" "nextcloud" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = local.name
     namespace = module.namespace.name
@@ -55,6 +57,8 @@ resource "kubernetes_ingress_v1" "nextcloud" {
 
 # Contract 2: only Traefik's pods in infra reach the web pod.
 resource "kubernetes_network_policy_v1" "from_traefik" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "${local.name}-from-traefik"
     namespace = module.namespace.name
@@ -84,7 +88,8 @@ resource "kubernetes_network_policy_v1" "from_traefik" {
   }
 }
 
-# The web pod and the cron pods alike.
+# The web pod and the cron pods alike; kept while the app is off, for the migration's one-off
+# upgrade pods (occ upgrade, db:convert-type to PostgreSQL).
 resource "kubernetes_network_policy_v1" "to_data" {
   for_each = local.data_destinations
 
@@ -116,6 +121,8 @@ resource "kubernetes_network_policy_v1" "to_data" {
 }
 
 resource "kubernetes_network_policy_v1" "to_internet" {
+  count = var.enabled ? 1 : 0
+
   metadata {
     name      = "${local.name}-to-internet"
     namespace = module.namespace.name

@@ -5,7 +5,7 @@ output "namespace" {
 
 output "pending" {
   description = "What this plan could not include yet because it waits for the apply: the chart, until its namespace exists. `platform apply` plans, gates and applies again while it is not empty."
-  value       = local.namespace_ready ? [] : ["nextcloud chart (waits for namespace ${var.namespace})"]
+  value       = var.enabled && !local.namespace_ready ? ["nextcloud chart (waits for namespace ${var.namespace})"] : []
 }
 
 output "database" {
@@ -14,8 +14,8 @@ output "database" {
 }
 
 output "valkey_consumer_namespaces" {
-  description = "Namespaces to add to modules/data's valkey_consumer_namespaces (Nextcloud's locking and cache)."
-  value       = [module.namespace.name]
+  description = "Namespaces to add to modules/data's valkey_consumer_namespaces (Nextcloud's locking and cache); empty while disabled."
+  value       = var.enabled ? [module.namespace.name] : []
 }
 
 output "host" {
@@ -24,8 +24,8 @@ output "host" {
 }
 
 output "url" {
-  description = "Nextcloud's public base URL; CalDAV and CardDAV clients find /remote.php/dav through its /.well-known redirects."
-  value       = local.url
+  description = "Nextcloud's public base URL, or null while disabled; CalDAV and CardDAV clients find /remote.php/dav through its /.well-known redirects."
+  value       = var.enabled ? local.url : null
 }
 
 output "images" {
@@ -44,8 +44,8 @@ output "running_version" {
 }
 
 output "admin_secret" {
-  description = "Name of the Secret holding the first administrator's login and generated password (keys nextcloud-username, nextcloud-password)."
-  value       = kubernetes_secret_v1.admin.metadata[0].name
+  description = "Name of the Secret holding the first administrator's login and generated password (keys nextcloud-username, nextcloud-password), or null while disabled."
+  value       = try(kubernetes_secret_v1.admin[0].metadata[0].name, null)
 }
 
 output "volume_claims" {

@@ -8,6 +8,13 @@ variable "root_domain" {
   }
 }
 
+variable "enabled" {
+  description = "Run Nextcloud. false keeps what holds data: the namespace (with the database connection Secret the data layer writes there), the two retained volumes, and the egress to the data layer, so files and the database can be migrated in and upgraded rung by rung (docs/migration.md, phase 7) before the web pod starts; the release, its Ingress, admin Secret and web policies go. The platform stack's components.nextcloud sets it."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "subdomain" {
   description = "Label(s) in front of root_domain for Nextcloud, e.g. cloud."
   type        = string

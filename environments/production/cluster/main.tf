@@ -67,7 +67,7 @@ module "dns" {
   count  = var.components.dns ? 1 : 0
 
   root_domain = var.root_domain
-  records     = var.dns_records
+  records     = merge(var.dns_records, local.mail_records)
 }
 
 # One place in the control panel for everything the platform pays for.

@@ -49,9 +49,9 @@ variable "kubernetes_version" {
 }
 
 variable "node_size" {
-  description = "Droplet size of the worker nodes. The cost and capacity report prices it and checks the workloads fit its allocatable memory (harness/cost/digitalocean.json holds both figures)."
+  description = "Droplet size of the worker nodes. The cost and capacity report prices it and checks the workloads fit its allocatable memory (harness/cost/digitalocean.json holds both figures). Choose it for the last phase: DigitalOcean cannot resize the cluster's pool, so a new size means a new cluster (the plan stops on prevent_destroy). The default, s-4vcpu-8gb, holds every app at one node for the price of two s-2vcpu-4gb (6 GiB allocatable against 2 x 2.5 GiB)."
   type        = string
-  default     = "s-2vcpu-4gb"
+  default     = "s-4vcpu-8gb"
 
   validation {
     condition     = contains(["s-2vcpu-4gb", "s-4vcpu-8gb", "s-8vcpu-16gb", "g-2vcpu-8gb", "c-2"], var.node_size)
@@ -66,8 +66,8 @@ variable "node_pool" {
     max_nodes = number
   })
   default = {
-    min_nodes = 2
-    max_nodes = 3
+    min_nodes = 1
+    max_nodes = 2
   }
 
   validation {
@@ -181,6 +181,11 @@ variable "components" {
     condition     = !(var.components.wordpress || var.components.n8n || var.components.nextcloud || var.components.mailu || var.components.crm) || (var.components.traefik && var.components.cert_manager)
     error_message = "Apps need components.traefik and components.cert_manager: they are reached through Traefik over TLS."
   }
+
+  validation {
+    condition     = !var.components.mailu || var.components.dns
+    error_message = "components.mailu needs components.dns: Mailu's MX, SPF, DKIM and DMARC records are published in the DigitalOcean zone (phase 6 before phase 8, docs/rollout.md)."
+  }
 }
 
 variable "dns_records" {
@@ -202,6 +207,22 @@ variable "dns_records" {
     condition     = length(var.dns_records) == 0 || var.components.dns
     error_message = "dns_records needs components.dns = true: the records live in the DigitalOcean zone that toggle creates."
   }
+}
+
+variable "mail_dns" {
+  description = "Settings of Mailu's DNS records (modules/mail-dns, used with components.mailu): mail_domain (null: root_domain), hostname (mail), dns_ttl (300 during the cutover, 3600 after), dmarc ({ policy, rua, ruf }), spf_include (the relay's include:), legacy_dkim ({ selector = \"mail\", public_key } of Mail-in-a-Box during the cutover), mta_sts_mode (testing, enforce, none) and tls_rpt_address. The module validates each field."
+  type = object({
+    mail_domain     = optional(string)
+    hostname        = optional(string, "mail")
+    dns_ttl         = optional(number, 300)
+    dmarc           = optional(object({ policy = optional(string, "quarantine"), rua = optional(string), ruf = optional(string) }), {})
+    spf_include     = optional(list(string), [])
+    legacy_dkim     = optional(object({ selector = optional(string, "mail"), public_key = string }))
+    mta_sts_mode    = optional(string, "testing")
+    tls_rpt_address = optional(string)
+  })
+  default  = {}
+  nullable = false
 }
 
 variable "state_passphrase" {

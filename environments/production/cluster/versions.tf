@@ -6,6 +6,11 @@ terraform {
       source  = "digitalocean/digitalocean"
       version = "2.99.1"
     }
+    # Mailu's DKIM key (modules/mail-dns), generated beside the zone that publishes it.
+    tls = {
+      source  = "hashicorp/tls"
+      version = "4.2.1"
+    }
   }
 
   # State lives in the state bucket on Spaces (`platform bootstrap --env production` creates it

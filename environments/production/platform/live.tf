@@ -34,6 +34,8 @@ locals {
   # Per consumer (db_backups, mail_backups, velero, wordpress_media): bucket, access_key, secret_key.
   spaces_keys  = data.terraform_remote_state.cluster.outputs.spaces_keys
   vpc_ip_range = data.terraform_remote_state.cluster.outputs.cluster.vpc_ip_range
+  # Mailu's settings and DKIM key (null until the cluster stack ran with components.mailu).
+  mail = try(data.terraform_remote_state.cluster.outputs.mail, null)
 }
 
 provider "digitalocean" {}

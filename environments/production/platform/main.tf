@@ -11,13 +11,6 @@ locals {
     crm       = "postgresql"
     wordpress = "mariadb"
   }
-
-  # An app's namespace and database exist from its engine's phase on, so its data can be
-  # migrated in and restore-tested before the app itself starts (docs/rollout.md, phases 2-3).
-  prepared_apps = {
-    for app, engine in local.app_engines : app => engine
-    if engine == "postgresql" ? var.components.postgres : var.components.mariadb
-  }
 }
 
 # The infra layer: namespaces infra and data with their baselines; Traefik, cert-manager,
@@ -114,6 +107,45 @@ module "crm" {
   encryption_key_sha256 = var.crm_encryption_key_sha256
 }
 
+module "nextcloud" {
+  source = "../../../modules/nextcloud"
+  count  = var.components.postgres ? 1 : 0
+
+  enabled              = var.components.nextcloud
+  root_domain          = var.root_domain
+  cluster_issuer       = var.cluster_issuer
+  chart_mirror         = var.chart_mirror
+  database_secret_name = module.data[0].connection_secrets["nextcloud"].name
+  # Nextcloud data moved in from an older major (docs/migration.md, phase 7) climbs from here.
+  upgrade_from_version = var.nextcloud_upgrade_from_version
+}
+
+# Mailu's settings and DKIM key come from the cluster stack, which publishes the matching
+# records in the zone (live.tf reads its encrypted state); its volume backups go to the
+# mail-backups bucket with their own scoped key.
+module "mailu" {
+  source = "../../../modules/mailu"
+  count  = var.components.postgres ? 1 : 0
+
+  enabled                      = var.components.mailu
+  root_domain                  = var.root_domain
+  cluster_issuer               = var.cluster_issuer
+  chart_mirror                 = var.chart_mirror
+  mail                         = var.components.mailu ? local.mail.mailu : null
+  dkim_private_key             = var.components.mailu ? local.mail.dkim_private_key : null
+  database_secret_name         = module.data[0].connection_secrets["mailu"].name
+  webmail_database_secret_name = module.data[0].connection_secrets["mailu_roundcube"].name
+  postgres_host                = module.data[0].postgres_host
+  relay_host                   = var.mail_relay_host
+  relay_credentials            = var.mail_relay_credentials
+  antivirus_enabled            = var.mail_antivirus_enabled
+
+  backups_enabled    = var.components.mailu
+  backup_bucket      = var.components.mailu ? local.spaces_keys.mail_backups.bucket : null
+  backup_region      = var.region
+  backup_credentials = var.components.mailu ? { access_key = local.spaces_keys.mail_backups.access_key, secret_key = local.spaces_keys.mail_backups.secret_key } : null
+}
+
 # The namespaces the stack prepared before the app modules existed belong to them now: moved,
 # not recreated (a recreated namespace would take the connection Secrets in it along).
 moved {
@@ -131,21 +163,18 @@ moved {
   to   = module.crm[0].module.namespace
 }
 
-locals {
-  wordpress_media_offload = var.components.wordpress && var.wordpress_s3_uploads_sha256 != null
-
-  # Apps whose module has no `enabled` input yet: their slot holds the namespace the module
-  # will create, exactly as the module will (modules/namespace), so their data can be
-  # migrated in first. nextcloud (phase 7); mailu (phase 8, backups local.spaces_keys.mail_backups).
-  slot_apps = { for app, engine in local.prepared_apps : app => engine if contains(["nextcloud", "mailu"], app) }
+moved {
+  from = module.app_namespace["nextcloud"]
+  to   = module.nextcloud[0].module.namespace
 }
 
-module "app_namespace" {
-  source   = "../../../modules/namespace"
-  for_each = local.slot_apps
+moved {
+  from = module.app_namespace["mailu"]
+  to   = module.mailu[0].module.namespace
+}
 
-  name        = each.key
-  root_domain = var.root_domain
+locals {
+  wordpress_media_offload = var.components.wordpress && var.wordpress_s3_uploads_sha256 != null
 }
 
 # The data layer: PostgreSQL and MariaDB with one database per app, nightly backups to the
@@ -159,16 +188,18 @@ module "data" {
   mariadb_enabled  = var.components.mariadb
 
   databases = merge(
-    { for app, engine in local.slot_apps : app => { engine = engine, namespace = module.app_namespace[app].name } },
     try(module.wordpress[0].database, {}),
     try(module.n8n[0].database, {}),
     try(module.crm[0].database, {}),
+    try(module.nextcloud[0].database, {}),
+    try(module.mailu[0].databases, {}),
   )
-  # Each app module names the namespaces that read Valkey (n8n only in queue mode).
+  # Each app module names the namespaces that read Valkey (n8n only in queue mode, the others
+  # while enabled; Mailu has a Valkey of its own).
   valkey_consumer_namespaces = concat(
-    [for namespace in module.app_namespace : namespace.name],
     try(module.n8n[0].valkey_consumer_namespaces, []),
     try(module.crm[0].valkey_consumer_namespaces, []),
+    try(module.nextcloud[0].valkey_consumer_namespaces, []),
   )
 
   backup_bucket         = local.spaces_keys.db_backups.bucket

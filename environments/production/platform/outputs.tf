@@ -2,8 +2,7 @@ output "namespaces" {
   description = "Every namespace this stack creates: the infra and data layers, and each prepared app's."
   value = merge(
     module.k8s_config.namespaces,
-    { for app, namespace in module.app_namespace : app => namespace.name },
-    { for app, instances in { wordpress = module.wordpress, n8n = module.n8n, crm = module.crm } : app => instances[0].namespace if length(instances) > 0 },
+    { for app, instances in { wordpress = module.wordpress, n8n = module.n8n, crm = module.crm, nextcloud = module.nextcloud, mailu = module.mailu } : app => instances[0].namespace if length(instances) > 0 },
   )
 }
 
@@ -14,7 +13,7 @@ output "database_connection_secrets" {
 
 output "pending" {
   description = "What this plan could not include yet because it waits for something the apply creates (the infra namespace, a CRD). `make apply ENV=production` plans, gates and applies the stack again while this lists something."
-  value       = module.k8s_config.pending
+  value       = concat(module.k8s_config.pending, flatten(module.nextcloud[*].pending), flatten(module.mailu[*].pending))
 }
 
 output "app_urls" {
@@ -23,6 +22,8 @@ output "app_urls" {
     { for app in module.wordpress : "wordpress" => app.url if var.components.wordpress },
     { for app in module.n8n : "n8n" => app.url if var.components.n8n },
     { for app in module.crm : "crm" => app.url if var.components.crm },
+    { for app in module.nextcloud : "nextcloud" => app.url if var.components.nextcloud },
+    { for app in module.mailu : "mailu" => try("https://${local.mail.mailu.mail_host}", null) if var.components.mailu },
   )
 }
 

@@ -82,6 +82,11 @@ variable "components" {
     condition     = !(var.components.wordpress || var.components.n8n || var.components.nextcloud || var.components.mailu || var.components.crm) || (var.components.traefik && var.components.cert_manager)
     error_message = "Apps need components.traefik and components.cert_manager: they are reached through Traefik over TLS."
   }
+
+  validation {
+    condition     = !var.components.mailu || var.components.dns
+    error_message = "components.mailu needs components.dns: Mailu's MX, SPF, DKIM and DMARC records are published in the DigitalOcean zone (phase 6 before phase 8, docs/rollout.md)."
+  }
 }
 
 variable "acme_email" {
@@ -212,6 +217,40 @@ variable "crm_encryption_key_sha256" {
     condition     = var.crm_encryption_key_sha256 == null || can(regex("^[0-9a-f]{64}$", coalesce(var.crm_encryption_key_sha256, "-")))
     error_message = "crm_encryption_key_sha256 must be 64 lower-case hex digits (the output crm_encryption_key_sha256), or null before the first apply."
   }
+}
+
+variable "nextcloud_upgrade_from_version" {
+  description = "The Nextcloud version of data moved in from elsewhere before Nextcloud first runs here (docs/migration.md, phase 7: the rung the migration reached, e.g. 33.0.9). The one-major upgrade rule is checked against it until a Nextcloud Deployment exists; afterwards the running image is the truth. Null: a fresh install."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.nextcloud_upgrade_from_version == null || can(regex("^[1-9][0-9]*\\.[0-9]+\\.[0-9]+$", coalesce(var.nextcloud_upgrade_from_version, "-")))
+    error_message = "nextcloud_upgrade_from_version must be a release number such as 33.0.9, or null."
+  }
+}
+
+variable "mail_relay_host" {
+  description = "The relay outbound mail leaves through, as postfix takes it: [host]:port, e.g. [smtp.relay.example]:587 (DigitalOcean blocks port 25 on new accounts). Set it as TF_VAR_mail_relay_host. Null: direct delivery on port 25, only where the account may send on 25. modules/mailu validates it."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "mail_relay_credentials" {
+  description = "Login at the relay ({ username, password }); required with mail_relay_host. Set it as TF_VAR_mail_relay_credentials, never in a file."
+  type = object({
+    username = string
+    password = string
+  })
+  default   = null
+  sensitive = true
+}
+
+variable "mail_antivirus_enabled" {
+  description = "Run ClamAV beside Mailu: about 1 GiB more memory requested (2 GiB limit), which the default node pool does not have room for with every app on (docs/rollout.md, capacity). Off: rspamd still scores spam and oletools still blocks Office macros."
+  type        = bool
+  default     = false
 }
 
 variable "backup_encryption_passphrase" {

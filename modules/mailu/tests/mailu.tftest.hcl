@@ -53,17 +53,17 @@ run "no_bundled_subchart_and_mailus_own_valkey_behind_a_namespace_fence" {
   }
 
   assert {
-    condition     = !anytrue([for arg in kubernetes_deployment_v1.valkey.spec[0].template[0].spec[0].container[0].args : strcontains(arg, "requirepass")])
+    condition     = !anytrue([for arg in kubernetes_deployment_v1.valkey[0].spec[0].template[0].spec[0].container[0].args : strcontains(arg, "requirepass")])
     error_message = "Mailu's Valkey has no password (Mailu cannot send one)."
   }
 
   assert {
     condition = (
-      length(kubernetes_network_policy_v1.valkey.spec[0].ingress) == 1 &&
-      length(kubernetes_network_policy_v1.valkey.spec[0].ingress[0].from) == 1 &&
-      length(kubernetes_network_policy_v1.valkey.spec[0].ingress[0].from[0].namespace_selector) == 0 &&
-      length(kubernetes_network_policy_v1.valkey.spec[0].ingress[0].from[0].ip_block) == 0 &&
-      kubernetes_network_policy_v1.valkey.metadata[0].namespace == "mailu"
+      length(kubernetes_network_policy_v1.valkey[0].spec[0].ingress) == 1 &&
+      length(kubernetes_network_policy_v1.valkey[0].spec[0].ingress[0].from) == 1 &&
+      length(kubernetes_network_policy_v1.valkey[0].spec[0].ingress[0].from[0].namespace_selector) == 0 &&
+      length(kubernetes_network_policy_v1.valkey[0].spec[0].ingress[0].from[0].ip_block) == 0 &&
+      kubernetes_network_policy_v1.valkey[0].metadata[0].namespace == "mailu"
     )
     error_message = "Only pods of the mailu namespace reach Valkey: no namespace selector, no IP block."
   }
@@ -183,7 +183,7 @@ run "mail_ports_only_through_traefik_with_proxy_protocol" {
   }
 
   assert {
-    condition     = toset([for port in kubernetes_network_policy_v1.front_from_traefik.spec[0].ingress[0].ports : port.port]) == toset(["80", "25", "465", "587", "993", "4190"])
+    condition     = toset([for port in kubernetes_network_policy_v1.front_from_traefik[0].spec[0].ingress[0].ports : port.port]) == toset(["80", "25", "465", "587", "993", "4190"])
     error_message = "The front admits Traefik on HTTP and the five mail ports only."
   }
 }
@@ -253,9 +253,39 @@ run "outbound_mail_leaves_through_the_relay" {
   }
 
   assert {
-    condition     = kubernetes_network_policy_v1.outbound_mail.spec[0].egress[0].ports[0].port == "587"
+    condition     = kubernetes_network_policy_v1.outbound_mail[0].spec[0].egress[0].ports[0].port == "587"
     error_message = "postfix may reach the relay's port on public addresses."
   }
+}
+
+run "keeps_the_namespace_and_mail_volumes_while_disabled" {
+  command = plan
+
+  # No mail settings and no key yet: the cluster stack publishes them only with components.mailu.
+  variables {
+    enabled = false
+  }
+
+  assert {
+    condition = (
+      length(helm_release.mailu) == 0 && length(kubernetes_deployment_v1.valkey) == 0 && length(kubernetes_service_v1.valkey) == 0 &&
+      length(kubernetes_ingress_v1.mailu) == 0 && length(kubernetes_manifest.tcp_route) == 0 && length(data.kubernetes_resources.tcp_route_crd) == 0 &&
+      length(kubernetes_secret_v1.mailu) == 0 && length(kubernetes_secret_v1.dkim) == 0 && length(kubernetes_cron_job_v1.backup) == 0 &&
+      length(kubernetes_network_policy_v1.internal) == 0 && length(kubernetes_network_policy_v1.backups_egress) == 0 && length(output.tcp_routes) == 0
+    )
+    error_message = "Disabled: no release, Valkey, Ingress, mail route, Secret, policy or backup CronJob."
+  }
+
+  assert {
+    condition     = output.namespace == "mailu" && keys(output.databases) == ["mailu", "mailu_roundcube"] && output.volume_claims == { mail = "mailu-mail", queue = "mailu-queue", admin = "mailu-admin", antispam = "mailu-antispam", webmail = "mailu-webmail" }
+    error_message = "Disabled: the namespace, the database requests and every retained mail volume stay."
+  }
+}
+
+run "rejects_enabling_without_mail_settings_or_key" {
+  command = plan
+
+  expect_failures = [var.mail, var.dkim_private_key]
 }
 
 run "rejects_a_pod_network_that_would_trust_the_internet" {

@@ -95,10 +95,10 @@ run "chart_values_keep_every_bundled_subchart_off_and_use_the_data_layer" {
 
   assert {
     condition = (
-      kubernetes_ingress_v1.nextcloud.spec[0].rule[0].host == "cloud.example.org" &&
-      kubernetes_ingress_v1.nextcloud.metadata[0].annotations["cert-manager.io/cluster-issuer"] == "letsencrypt-staging" &&
-      kubernetes_ingress_v1.nextcloud.spec[0].tls[0].hosts == tolist(["cloud.example.org"]) &&
-      kubernetes_ingress_v1.nextcloud.spec[0].ingress_class_name == "traefik"
+      kubernetes_ingress_v1.nextcloud[0].spec[0].rule[0].host == "cloud.example.org" &&
+      kubernetes_ingress_v1.nextcloud[0].metadata[0].annotations["cert-manager.io/cluster-issuer"] == "letsencrypt-staging" &&
+      kubernetes_ingress_v1.nextcloud[0].spec[0].tls[0].hosts == tolist(["cloud.example.org"]) &&
+      kubernetes_ingress_v1.nextcloud[0].spec[0].ingress_class_name == "traefik"
     )
     error_message = "One Ingress on Traefik for cloud.<root_domain>, with a cert-manager certificate."
   }
@@ -109,7 +109,7 @@ run "chart_values_keep_every_bundled_subchart_off_and_use_the_data_layer" {
   }
 
   assert {
-    condition     = kubernetes_secret_v1.admin.data["nextcloud-username"] == "admin" && random_password.admin.length == 32 && yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.existingSecret.secretName == "nextcloud-admin"
+    condition     = kubernetes_secret_v1.admin[0].data["nextcloud-username"] == "admin" && random_password.admin.length == 32 && yamldecode(helm_release.nextcloud[0].values[0]).nextcloud.existingSecret.secretName == "nextcloud-admin"
     error_message = "The administrator's password is generated (32 characters) and the chart reads it from the Secret, never from a value."
   }
 }
@@ -249,6 +249,43 @@ run "migrated_data_from_nextcloud_26_starts_at_27" {
   assert {
     condition     = yamldecode(helm_release.nextcloud[0].values[0]).image.tag == "27.1.11-fpm-alpine" && output.images.nextcloud == "docker.io/library/nextcloud:27.1.11-fpm-alpine"
     error_message = "An explicit older release runs its own fpm-alpine image."
+  }
+}
+
+run "keeps_the_namespace_volumes_and_database_egress_while_disabled" {
+  command = plan
+
+  variables {
+    enabled = false
+  }
+
+  assert {
+    condition     = length(helm_release.nextcloud) == 0 && length(kubernetes_ingress_v1.nextcloud) == 0 && length(kubernetes_secret_v1.admin) == 0 && length(kubernetes_network_policy_v1.from_traefik) == 0 && length(kubernetes_network_policy_v1.to_internet) == 0
+    error_message = "Disabled: no release, Ingress, admin Secret or web-facing policy."
+  }
+
+  assert {
+    condition     = output.namespace == "nextcloud" && output.database == { nextcloud = { engine = "postgresql", namespace = "nextcloud" } } && output.url == null && output.admin_secret == null && length(output.valkey_consumer_namespaces) == 0
+    error_message = "Disabled: the namespace and the database request stay (the connection Secret lands there); no URL, no Valkey consumer."
+  }
+
+  assert {
+    condition     = output.volume_claims == { app = "nextcloud-app", data = "nextcloud-data" } && length(kubernetes_network_policy_v1.to_data) == 2
+    error_message = "Disabled: both retained volumes and the egress to PostgreSQL and Valkey stay, for the migration's copy and upgrade pods."
+  }
+}
+
+run "the_upgrade_rule_waits_while_disabled" {
+  command = plan
+
+  variables {
+    enabled              = false
+    upgrade_from_version = "26.0.13"
+  }
+
+  assert {
+    condition     = length(helm_release.nextcloud) == 0
+    error_message = "Disabled: nothing is deployed, so a data version two majors below the pin is no error yet (the rule runs when the app is turned on)."
   }
 }
 

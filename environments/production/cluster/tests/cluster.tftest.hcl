@@ -36,11 +36,11 @@ run "the_cluster_autoscales_upgrades_itself_and_keeps_its_volumes" {
   assert {
     condition = (
       digitalocean_kubernetes_cluster.this.node_pool[0].auto_scale
-      && digitalocean_kubernetes_cluster.this.node_pool[0].min_nodes == 2
-      && digitalocean_kubernetes_cluster.this.node_pool[0].max_nodes == 3
-      && digitalocean_kubernetes_cluster.this.node_pool[0].size == "s-2vcpu-4gb"
+      && digitalocean_kubernetes_cluster.this.node_pool[0].min_nodes == 1
+      && digitalocean_kubernetes_cluster.this.node_pool[0].max_nodes == 2
+      && digitalocean_kubernetes_cluster.this.node_pool[0].size == "s-4vcpu-8gb"
     )
-    error_message = "The default pool autoscales between 2 and 3 s-2vcpu-4gb nodes."
+    error_message = "The default pool autoscales between 1 and 2 s-4vcpu-8gb nodes: every app fits the minimum, for the price of two s-2vcpu-4gb."
   }
 
   assert {
@@ -145,7 +145,7 @@ run "lifecycle_rules_expire_by_age_and_suit_each_bucket" {
   command = plan
 
   variables {
-    components             = { postgres = true, mailu = true, wordpress = true, mariadb = true }
+    components             = { postgres = true, dns = true, mailu = true, wordpress = true, mariadb = true }
     backup_retention_days  = 45
     velero_backup_ttl_days = 20
   }
@@ -211,4 +211,58 @@ run "the_dns_zone_is_root_domain_with_the_records_given" {
     condition     = length(module.dns[0].records) == 4
     error_message = "One record per entry of dns_records."
   }
+}
+
+run "mailus_records_and_dkim_key_live_beside_the_zone" {
+  command = plan
+
+  variables {
+    components = { postgres = true, dns = true, mailu = true }
+    mail_dns   = { dmarc = { policy = "reject" }, tls_rpt_address = "tls-reports@example.org" }
+    dns_records = {
+      "caa-le"     = { type = "CAA", name = "@", value = "letsencrypt.org.", flags = 0, tag = "issue" }
+      "txt-google" = { type = "TXT", name = "@", value = "google-site-verification=abc" }
+    }
+  }
+
+  assert {
+    condition     = output.mail_records["mx-apex-10"].value == "mail.example.org." && startswith(output.mail_records["spf"].value, "v=spf1") && output.mail_records["dmarc"].name == "_dmarc" && startswith(output.mail_records["dmarc"].value, "v=DMARC1; p=reject") && module.dns[0].records["mx-apex-10"].type == "MX"
+    error_message = "Mailu's MX, SPF and DMARC are in the zone's records, with the settings of mail_dns."
+  }
+
+  assert {
+    condition     = output.mail_records["dkim-dkim"].name == "dkim._domainkey" && contains(keys(module.dns[0].records), "tls-rpt") && contains(keys(module.dns[0].records), "caa-le") && contains(keys(module.dns[0].records), "txt-google")
+    error_message = "The DKIM key's record and TLS-RPT join the records of dns_records, which keep theirs (a verification TXT beside the SPF is no conflict)."
+  }
+
+  assert {
+    condition     = length([for record in values(output.mail_records) : record if contains(["A", "AAAA", "CNAME"], record.type)]) == 0
+    error_message = "OpenTofu publishes no A, AAAA or CNAME for Mailu: its web hosts are external-dns's."
+  }
+}
+
+run "dns_records_may_not_take_mailus_records" {
+  command = plan
+
+  variables {
+    components = { postgres = true, dns = true, mailu = true }
+    dns_records = {
+      "mx-old"     = { type = "MX", name = "@", value = "box.example.org.", priority = 10 }
+      "txt-spf"    = { type = "TXT", name = "@", value = "v=spf1 mx -all" }
+      "a-mail"     = { type = "A", name = "mail", value = "203.0.113.10" }
+      "mx-apex-10" = { type = "MX", name = "@", value = "mail.example.org.", priority = 10 }
+    }
+  }
+
+  expect_failures = [output.mail]
+}
+
+run "mailu_needs_the_dns_zone" {
+  command = plan
+
+  variables {
+    components = { postgres = true, mailu = true }
+  }
+
+  expect_failures = [var.components]
 }

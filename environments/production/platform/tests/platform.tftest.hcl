@@ -39,6 +39,12 @@ override_data {
         velero          = { bucket = "acme-velero", access_key = "velero-access", secret_key = "velero-secret" }
         db_backups      = { bucket = "acme-db-backups", access_key = "db-access", secret_key = "db-secret" }
         wordpress_media = { bucket = "acme-wp-media", access_key = "media-access", secret_key = "media-secret" }
+        mail_backups    = { bucket = "acme-mail-backups", access_key = "mail-access", secret_key = "mail-secret" }
+      }
+      # The cluster stack's mail output: Mailu's settings and a stand-in with the DKIM key's shape.
+      mail = {
+        mailu            = { mail_domain = "example.org", mail_host = "mail.example.org", web_hosts = ["mail.example.org", "autoconfig.example.org", "autodiscover.example.org"], mta_sts_policy = null }
+        dkim_private_key = "${"-----"}BEGIN PRIVATE KEY${"-----"}\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\n${"-----"}END PRIVATE KEY${"-----"}\n"
       }
     }
   }
@@ -149,12 +155,12 @@ run "an_engine_prepares_its_apps_namespaces_and_databases_without_the_apps" {
   }
 
   assert {
-    condition     = length(module.wordpress) == 1 && length(module.n8n) == 1 && length(module.crm) == 1
-    error_message = "WordPress, n8n and the CRM are instantiated from their engine's phase on, for their namespaces."
+    condition     = length(module.wordpress) == 1 && length(module.n8n) == 1 && length(module.crm) == 1 && length(module.nextcloud) == 1 && length(module.mailu) == 1
+    error_message = "Every app module is instantiated from its engine's phase on, for its namespace and database."
   }
 
   assert {
-    condition     = toset(keys(module.data[0].connection_secrets)) == toset(["wordpress", "n8n", "crm", "nextcloud", "mailu"])
+    condition     = toset(keys(module.data[0].connection_secrets)) == toset(["wordpress", "n8n", "crm", "nextcloud", "mailu", "mailu_roundcube"])
     error_message = "Every app has its database from its engine's phase on, as before the app modules were wired."
   }
 
@@ -169,8 +175,13 @@ run "an_engine_prepares_its_apps_namespaces_and_databases_without_the_apps" {
   }
 
   assert {
-    condition     = length(module.data[0].valkey_connection_secrets) == 2
-    error_message = "Only the slots (nextcloud, mailu) read Valkey while n8n and the CRM are off."
+    condition     = length(module.data[0].valkey_connection_secrets) == 0
+    error_message = "No app reads the data layer's Valkey while its toggle is off."
+  }
+
+  assert {
+    condition     = length(module.nextcloud[0].volume_claims) == 2 && length(module.mailu[0].volume_claims) == 5 && module.nextcloud[0].url == null && length(module.mailu[0].tcp_routes) == 0
+    error_message = "Nextcloud and Mailu off: their volumes are there for the migration, nothing runs."
   }
 }
 
@@ -197,6 +208,48 @@ run "the_app_toggles_run_wordpress_n8n_and_the_crm" {
     condition     = contains(keys(module.data[0].valkey_connection_secrets), "crm")
     error_message = "The CRM reads Valkey: its namespace gets the valkey-connection Secret."
   }
+}
+
+run "the_app_toggles_run_nextcloud_and_mailu" {
+  command = plan
+
+  variables {
+    components             = { postgres = true, dns = true, nextcloud = true, mailu = true }
+    external_dns_token     = "test-token"
+    mail_relay_host        = "[smtp.relay.example]:587"
+    mail_relay_credentials = { username = "mailer", password = "relay-password" }
+  }
+
+  # Traefik's IngressRouteTCP CRD is in the cluster: the mail routes are planned.
+  override_data {
+    target = module.mailu.data.kubernetes_resources.tcp_route_crd
+    values = { objects = [{ metadata = { name = "ingressroutetcps.traefik.io" } }] }
+  }
+
+  assert {
+    condition     = output.app_urls == { nextcloud = "https://cloud.example.org", mailu = "https://mail.example.org" }
+    error_message = "Nextcloud and Mailu are served at their hosts under root_domain."
+  }
+
+  assert {
+    condition     = contains(keys(module.data[0].valkey_connection_secrets), "nextcloud") && !contains(keys(module.data[0].valkey_connection_secrets), "mailu")
+    error_message = "Nextcloud reads the data layer's Valkey; Mailu has its own."
+  }
+
+  assert {
+    condition     = length(module.mailu[0].tcp_routes) == 5 && module.mailu[0].backup_cron_jobs["mail/backup"] == "mailu-mail-backup"
+    error_message = "Mailu gets its mail routes and its volume backups to the mail-backups bucket."
+  }
+}
+
+run "mailu_needs_the_dns_zone" {
+  command = plan
+
+  variables {
+    components = { postgres = true, mailu = true }
+  }
+
+  expect_failures = [var.components]
 }
 
 run "rejects_an_unknown_cluster_issuer" {
