@@ -12,6 +12,11 @@ locals {
     admin = { claim = local.claims.admin.name, component = "admin" }
   } : {}
 
+  # Scratch on the node's disk, bounded and requested: the archive of a full volume (backup), or
+  # the archive plus its extracted copy (restore test). Unbounded, a large mailbox would fill the
+  # disk of the node dovecot runs on and the kubelet would evict pods there.
+  backup_scratch = { for volume, spec in local.backed_up : volume => "${2 * tonumber(trimsuffix(var.storage_sizes[volume], "Gi"))}Gi" }
+
   backup_endpoint         = coalesce(var.backup_endpoint, "https://${var.backup_region}.digitaloceanspaces.com")
   object_store_port       = tonumber(try(regex(":([0-9]+)/?$", local.backup_endpoint)[0], startswith(local.backup_endpoint, "http://") ? "80" : "443"))
   backup_credentials_name = "mailu-backup-credentials"
@@ -183,7 +188,7 @@ resource "kubernetes_cron_job_v1" "backup" {
               }
 
               resources {
-                requests = { cpu = "50m", memory = "64Mi" }
+                requests = { cpu = "50m", memory = "64Mi", "ephemeral-storage" = local.backup_scratch[each.value.volume] }
                 limits   = { memory = "512Mi" }
               }
 
@@ -275,7 +280,9 @@ resource "kubernetes_cron_job_v1" "backup" {
 
             volume {
               name = "work"
-              empty_dir {}
+              empty_dir {
+                size_limit = local.backup_scratch[each.value.volume]
+              }
             }
             volume {
               name = "tmp"
