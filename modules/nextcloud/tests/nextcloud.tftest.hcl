@@ -128,7 +128,7 @@ run "the_chart_waits_for_its_namespace_and_says_so" {
   }
 
   assert {
-    condition     = length(kubernetes_persistent_volume_claim_v1.this) == 2 && kubernetes_secret_v1.admin.metadata[0].name == "nextcloud-admin"
+    condition     = length(kubernetes_persistent_volume_claim_v1.this) == 2 && kubernetes_secret_v1.admin[0].metadata[0].name == "nextcloud-admin"
     error_message = "The namespace, volumes and the admin Secret the chart reads by name are planned in the same round."
   }
 }
