@@ -187,7 +187,9 @@ function expressionLiterals(text: string, start: number): { literals: string[]; 
     const char = text[i]!;
     if (char === '"') {
       const inner = literalTexts(text, i + 1, true);
-      literals.push(...inner.literals);
+      // An index key (`random_password.app["smtp"].result`) names an element; it holds no value.
+      const indexKey = /\[\s*$/.test(text.slice(start, i)) && /^\s*\]/.test(text.slice(inner.end));
+      if (!indexKey) literals.push(...inner.literals);
       i = inner.end;
       continue;
     }

@@ -59,11 +59,21 @@ describe("secrets-hygiene on names", () => {
         },
         kubernetes_ingress_v1: { blog: [{ spec: [{ tls: [{ secret_name: "blog-tls" }] }] }] },
       },
-      locals: [{ adminPassword: "not-a-real-password", password_file: "/run/secrets/db", api_token: "${var.api_token}", empty_secret: "" }],
+      locals: [
+        {
+          adminPassword: "not-a-real-password",
+          password_file: "/run/secrets/db",
+          api_token: "${var.api_token}",
+          empty_secret: "",
+          relay_password: '${random_password.generated["relay"].result}',
+          smtp_password: '${coalesce(random_password.generated[ "smtp" ].result, "literal-fallback")}',
+        },
+      ],
     };
     expect(addresses(inputOf(body))).toEqual([
       "environments/production/main.tf: resource.helm_release.mailu.set[secretKey]",
       "environments/production/main.tf: locals.adminPassword",
+      "environments/production/main.tf: locals.smtp_password",
     ]);
   });
 });
