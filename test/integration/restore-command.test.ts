@@ -244,12 +244,14 @@ describe("platform restore and the restore drill", () => {
 
   it("the restore drill runs every restore-test CronJob and reports each database's final outcome", async () => {
     // Every database environments/local holds (Nextcloud's and Mailu's too where their charts were found).
-    const cronJobs = await kubeGet<{ items: Array<{ metadata: { labels: Record<string, string> } }> }>(cluster, "/apis/batch/v1/namespaces/data/cronjobs?labelSelector=platform%2Fjob%3Drestore-test");
-    const databases = cronJobs.body.items.map((item) => item.metadata.labels["platform/database"]!).sort();
+    const cronJobs = await kubeGet<{ items: Array<{ metadata: { name: string; labels: Record<string, string> } }> }>(cluster, "/apis/batch/v1/namespaces/data/cronjobs?labelSelector=platform%2Fjob%3Drestore-test");
+    // The drill's Jobs are named after the CronJob (mailu_roundcube's is mailu-roundcube-restore-test).
+    const cronJobOf = Object.fromEntries(cronJobs.body.items.map((item) => [item.metadata.labels["platform/database"]!, item.metadata.name]));
+    const databases = Object.keys(cronJobOf).sort();
     expect(databases).toEqual(expect.arrayContaining(["crm", "n8n", "wordpress"]));
     const before = await jobNames();
     const drilling = runDrill(cluster, "data", { pollMs: 200 });
-    const jobs = Object.fromEntries(await Promise.all(databases.map(async (database) => [database, await newJob(`drill-${database}-restore-test-`, before)] as const)));
+    const jobs = Object.fromEntries(await Promise.all(databases.map(async (database) => [database, await newJob(`drill-${cronJobOf[database]}-`, before)] as const)));
     for (const database of databases.filter((name) => name !== "wordpress")) await setStatus(jobs[database]!, completed());
     await setStatus(jobs.wordpress!, podFailed);
     await sleep(600);
