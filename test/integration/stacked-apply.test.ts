@@ -148,7 +148,9 @@ describe("make apply on a stacked environment", () => {
     expect(result.all).toMatch(/secrets-hygiene\s+│ typescript │ FAIL/);
     expect(result.all).toContain("Changes (twostack/second):\n  + create terraform_data.second");
     expect(result.all).not.toContain("twostack/second: applied");
-    expect(result.all).toContain("not applied: the gate failed");
+    // The first stack was applied: the closing line must not claim nothing was.
+    expect(result.all).toContain("stopped: a later gate failed; what passed before it was applied");
+    expect(result.all).not.toContain("not applied: the gate failed");
     expect(existsSync(join(env, "first", "terraform.tfstate"))).toBe(true);
     expect(existsSync(join(env, "second", "terraform.tfstate"))).toBe(false);
   });
