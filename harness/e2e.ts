@@ -15,7 +15,7 @@ import { step } from "./progress.ts";
 import { startMariaDB } from "./services/mariadb.ts";
 import { startPostgres } from "./services/postgres.ts";
 import { startS3 } from "./services/s3.ts";
-import { maxApplyRounds } from "./stacks.ts";
+import { maxApplyRounds, pendingAfterApply } from "./stacks.ts";
 import { ensurePlanToolchain } from "./toolchain/index.ts";
 
 export interface E2eTimings {
@@ -110,7 +110,7 @@ export async function runE2e(request: ClusterRequest, report: (name: string, sec
           const checked = await planAndCheck(opened, rules);
           if (!checked.evaluation.passed) throw new PlatformError(`the gate failed on environments/local (round ${round}), so make e2e applied nothing more`, "Run make plan to see the failing rules.");
           await opened.tofu.apply(opened.planFile);
-          const pending = ((await opened.tofu.output()).pending?.value ?? []) as string[];
+          const pending = await pendingAfterApply(opened);
           if (pending.length === 0 || round === maxApplyRounds) return opened;
           step(`planning again for what waited on this apply: ${pending.join("; ")}`);
         }

@@ -261,8 +261,8 @@ export async function planStacked(layout: EnvironmentLayout, rules: Rule[], opti
 /** Namespaces, then charts with their CRDs, then custom resources. */
 export const maxApplyRounds = 3;
 
-/** The stack's `pending` output after an apply; a stack without one never waits. */
-async function pendingAfterApply(run: StackRun): Promise<string[]> {
+/** The configuration's `pending` output after an apply; one without it never waits. */
+export async function pendingAfterApply(run: { tofu: Tofu }): Promise<string[]> {
   const pending = (await run.tofu.output()).pending?.value;
   return Array.isArray(pending) ? pending.map(String) : [];
 }

@@ -5,7 +5,7 @@ import type { CheckedPlan, EnvironmentRun } from "../environment.ts";
 import { PlatformError } from "../errors.ts";
 import { step } from "../progress.ts";
 import { renderChanges } from "../report/index.ts";
-import { maxApplyRounds } from "../stacks.ts";
+import { maxApplyRounds, pendingAfterApply } from "../stacks.ts";
 import { envOption, gatedPlan, policiesOption, reportsOption, varFileOption, waiversOption } from "./plan.ts";
 
 interface ApplyOptions {
@@ -67,7 +67,7 @@ export const applyCommand = new Command("apply")
           let checked = first;
           for (let round = 1; ; round++) {
             if ((await applySaved(options.env, run, checked)) !== "applied" || !checked.hasChanges) return;
-            const pending = ((await run.tofu.output()).pending?.value ?? []) as string[];
+            const pending = await pendingAfterApply(run);
             if (pending.length === 0 || round === maxApplyRounds) return;
             step(`planning again for what waited on this apply: ${pending.join("; ")}`);
             checked = (await replan()).checked;

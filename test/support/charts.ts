@@ -124,7 +124,7 @@ type Files = Record<string, string>;
 const chart = (name: string, extra: Record<string, unknown> = {}): string => stringify({ apiVersion: "v2", name, type: "application", version: "0.1.0", ...extra });
 
 /** Each chart as its files, relative to the chart's folder. */
-export const fixtureCharts: Record<string, Files> = {
+const fixtureCharts: Record<string, Files> = {
   objects: { "Chart.yaml": chart("objects", { appVersion: "0.1.0" }), "values.yaml": stringify({ objects: [] }), "templates/objects.yaml": listedObjects },
   traefik: { "Chart.yaml": chart("traefik"), "values.yaml": stringify({ objects: [] }), "templates/objects.yaml": listedObjects },
   mailu: {
