@@ -37,7 +37,10 @@ marker := `bitnami|vmware|%(6[129de]|74)`
 percent_decoded(text) := replace(replace(replace(replace(replace(replace(replace(replace(replace(text, "%62", "b"), "%69", "i"), "%74", "t"), "%6e", "n"), "%61", "a"), "%6d", "m"), "%2f", "/"), "%3a", ":"), "%2e", ".")
 
 # One serialisation per value tree: most resources never mention Bitnami, and are not walked.
-mentions_bitnami(value) if regex.match(marker, lower(json.marshal(value)))
+# Matched case-blind rather than lowered: lowering would copy every resource's text once more.
+mentions_bitnami(value) if regex.match(marker_any_case, json.marshal(value))
+
+marker_any_case := concat("", ["(?i)", marker])
 
 bitnami_image(image) if bitnami(image)
 
@@ -47,7 +50,7 @@ image_fix := "Use the project's official image (e.g. postgres, mariadb, valkey/v
 
 chart_fix := "Install the upstream project's own chart, pinned to a version; where it bundles a Bitnami subchart, disable it (<subchart>.enabled = false) and point the chart at the platform's own service."
 
-violation(address, path, message, fix) := {
+finding(address, path, message, fix) := {
 	"msg": sprintf("%s: %s", [address, message]),
 	"address": address,
 	"path": path,
@@ -58,7 +61,7 @@ violation(address, path, message, fix) := {
 deleting(resource) if resource.actions == ["delete"]
 
 # Every container of every workload, in every kind and source the facts layer reads.
-deny contains violation(workload.address, container.path, message, image_fix) if {
+deny contains finding(workload.address, container.path, message, image_fix) if {
 	some workload in input.facts.workloads
 	some container in workload.containers
 	bitnami_image(container.image)
@@ -67,7 +70,7 @@ deny contains violation(workload.address, container.path, message, image_fix) if
 
 # Any other string of a resource that names a Bitnami image or repository (a ConfigMap, a
 # kubernetes_manifest of a kind the facts do not read, an operator's image field).
-deny contains violation(resource.address, concat(".", [format_key(p) | some p in path]), message, image_fix) if {
+deny contains finding(resource.address, concat(".", [format_key(p) | some p in path]), message, image_fix) if {
 	some resource in input.resources
 	resource.type != "helm_release"
 	not deleting(resource)
@@ -86,7 +89,7 @@ container_field(path) if {
 	segment in {"container", "init_container", "ephemeral_container", "containers", "initContainers", "ephemeralContainers"}
 }
 
-deny contains violation(resource.address, field, message, chart_fix) if {
+deny contains finding(resource.address, field, message, chart_fix) if {
 	some resource in input.resources
 	resource.type == "helm_release"
 	not deleting(resource)
@@ -98,7 +101,7 @@ deny contains violation(resource.address, field, message, chart_fix) if {
 }
 
 # Values, wherever they come from (values YAML, set, set_list, set_sensitive): the merged tree.
-deny contains violation(resource.address, concat(".", ["values", dotted(path)]), message, chart_fix) if {
+deny contains finding(resource.address, concat(".", ["values", dotted(path)]), message, chart_fix) if {
 	some resource in input.resources
 	resource.type == "helm_release"
 	not deleting(resource)
@@ -110,7 +113,7 @@ deny contains violation(resource.address, concat(".", ["values", dotted(path)]),
 }
 
 # What the chart renders: every string of every rendered object (containers come via the facts).
-deny contains violation(resource.address, sprintf("manifest(%s/%s).%s", [rendered.kind, object.get(object.get(rendered, "metadata", {}), "name", ""), dotted(path)]), message, image_fix) if {
+deny contains finding(resource.address, sprintf("manifest(%s/%s).%s", [rendered.kind, object.get(object.get(rendered, "metadata", {}), "name", ""), dotted(path)]), message, image_fix) if {
 	some resource in input.resources
 	resource.type == "helm_release"
 	not deleting(resource)
@@ -124,7 +127,7 @@ deny contains violation(resource.address, sprintf("manifest(%s/%s).%s", [rendere
 }
 
 # A chart's own Chart.yaml (on disk) declaring a Bitnami subchart that the values leave on.
-deny contains violation(resource.address, concat(".", ["values", dependency.condition]), message, chart_fix) if {
+deny contains finding(resource.address, concat(".", ["values", dependency.condition]), message, chart_fix) if {
 	some resource in input.resources
 	resource.type == "helm_release"
 	not deleting(resource)
@@ -142,7 +145,7 @@ bundled := {
 	"nextcloud": [{"name": "postgresql", "condition": "postgresql.enabled"}, {"name": "mariadb", "condition": "mariadb.enabled"}, {"name": "redis", "condition": "redis.enabled"}],
 }
 
-deny contains violation(resource.address, concat(".", ["values", dependency.condition]), message, chart_fix) if {
+deny contains finding(resource.address, concat(".", ["values", dependency.condition]), message, chart_fix) if {
 	some resource in input.resources
 	resource.type == "helm_release"
 	not deleting(resource)
@@ -152,7 +155,7 @@ deny contains violation(resource.address, concat(".", ["values", dependency.cond
 }
 
 # The HCL of every helm_release, so a Bitnami chart is named even when the plan cannot fetch it.
-deny contains violation(source.address, entry.at, message, chart_fix) if {
+deny contains finding(source.address, entry.at, message, chart_fix) if {
 	some source in input.helmSources
 	some entry in source.strings
 	bitnami(entry.text)

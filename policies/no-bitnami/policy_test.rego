@@ -56,6 +56,13 @@ test_each_encoded_letter_in_any_value if {
 	}
 }
 
+# Any letter case, in the plain name, VMware's catalogue and an encoded letter alike.
+test_any_case_in_any_value if {
+	every text in ["Docker.IO/BitNami/redis:7", "REGISTRY.APP-CATALOG.VMWARE.COM/redis:7", "docker.io/BIT%6Eami/redis:7", "OCI://REGISTRY-1.DOCKER.IO%2F%62ITNAMICHARTS%2FREDIS"] {
+		count(no_bitnami.deny) == 1 with input as config_map(text)
+	}
+}
+
 # Percent signs that encode no letter of the name are not Bitnami (a script's printf).
 test_other_percent_text_passes if {
 	every text in ["printf '%s\\n' \"$*\"", "100%", "https://example.org/a%2Fb%20c"] {

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { PlatformError } from "../../harness/errors.ts";
 import { loadRules } from "../../harness/policy/engine.ts";
 import { factsOf } from "../../harness/policy/facts.ts";
+import type { PolicyInput } from "../../harness/policy/types.ts";
 import { ensurePlanToolchain } from "../../harness/toolchain/index.ts";
 
 async function policiesWith(files: Record<string, string>): Promise<string> {
@@ -52,5 +53,28 @@ describe("broken policies fail with the rule named", () => {
       "right-name/policy.rego": 'package policies.right_name\n\nimport rego.v1\n\nmetadata := {"id": "wrong-name", "title": "t", "severity": "error"}\n\ndeny contains x if {\n\tx := input.never\n}\n',
     });
     await expect(loadRules((await ensurePlanToolchain()).opa, dir)).rejects.toThrow(/declares id "wrong-name"/);
+  });
+});
+
+describe("Rego evaluation across plan sizes", () => {
+  const perResource = (id: string) =>
+    `package policies.${id.replaceAll("-", "_")}\n\nimport rego.v1\n\nmetadata := {"id": "${id}", "title": "t", "severity": "error"}\n\ndeny contains v if {\n\tsome r in input.resources\n\tv := {"msg": r.address, "address": r.address, "message": "m", "fix": "f"}\n}\n`;
+  const plan = (count: number) => ({
+    environment: "x",
+    variables: {},
+    resources: Array.from({ length: count }, (_, i) => ({ address: `null_resource.r${i}`, mode: "managed", type: "null_resource", name: `r${i}`, actions: ["create"], values: { padding: "x".repeat(200) } })),
+    facts: factsOf([]),
+    sources: [],
+  });
+
+  it("a plan larger than the instance's memory gets every finding, and so does a small plan after it", async () => {
+    const dir = await policiesWith({ "first-rule/policy.rego": perResource("first-rule"), "second-rule/policy.rego": perResource("second-rule") });
+    const rules = await loadRules((await ensurePlanToolchain()).opa, dir);
+    // Both rules of one input share one evaluation, started concurrently as the engine does.
+    for (const count of [1, 20_000, 3]) {
+      const input = plan(count) as unknown as PolicyInput;
+      const findings = await Promise.all(rules.map((rule) => rule.evaluate(input)));
+      expect(findings.map((list) => list.length)).toEqual([count, count]);
+    }
   });
 });
