@@ -38,7 +38,25 @@ async function waitUntil(what: Supervised, ready: () => Promise<boolean>, timeou
  * an app's claim carries and nothing else would remove). There is no kubelet or scheduler:
  * pods are accepted but never run, so nothing may wait for rollouts against it.
  */
+const portAttempts = 3;
+
+/**
+ * freePort names a port that is free when asked; another process (a parallel test file's control
+ * plane) can bind it before etcd or the API server does. Such a start is retried on fresh ports.
+ */
 export async function startLocalControlPlane(versions?: Versions): Promise<Cluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreshPorts(versions);
+    } catch (error) {
+      const portTaken = error instanceof PlatformError && error.message.includes("address already in use");
+      if (!portTaken || attempt === portAttempts) throw error;
+      detail(`a port of the local control plane was taken before it bound it; retrying on fresh ports (${attempt}/${portAttempts - 1})`);
+    }
+  }
+}
+
+async function startOnFreshPorts(versions?: Versions): Promise<Cluster> {
   const [etcd, apiserver, controllerManager] = [await ensureTool("etcd", versions), await ensureTool("kube-apiserver", versions), await ensureTool("kube-controller-manager", versions)];
   const started = performance.now();
   const { dir, processes, stop } = await workspace("local");

@@ -214,10 +214,13 @@ async function fillMirror(versions: Versions, mirror: string, missing: Array<rea
  * holds, the cache's for the rest, and never a registry during init, so plans are
  * reproducible and work offline. Each distinct configuration gets its own file (named by its
  * content), so runs with and without PLATFORM_PROVIDER_MIRROR can share a cache at once.
+ *
+ * No plugin_cache_dir: tofu links a provider from an unpacked mirror into the working directory
+ * as it is, so a cache saves nothing there, and concurrent inits filling one cache race (one
+ * replaces a provider's folder while another reads it). A packed mirror is unpacked per working
+ * directory instead, which costs time, never a wrong or failed init.
  */
 export async function writeCliConfig(sources: ProviderSources, cache = cacheDir()): Promise<string> {
-  const pluginCache = join(cache, "plugin-cache");
-  await mkdir(pluginCache, { recursive: true });
   const taken = sources.external?.providers ?? [];
   const mirror = (path: string, include: string[], exclude: string[]) => [
     "  filesystem_mirror {",
@@ -227,7 +230,6 @@ export async function writeCliConfig(sources: ProviderSources, cache = cacheDir(
     "  }",
   ];
   const config = [
-    `plugin_cache_dir = ${JSON.stringify(pluginCache)}`,
     "provider_installation {",
     ...(sources.external && taken.length > 0 ? mirror(sources.external.path, taken.map((source) => `${registryHost}/${source}`), []) : []),
     ...mirror(sources.cache, [`${registryHost}/*/*`], taken.map((source) => `${registryHost}/${source}`)),
@@ -239,6 +241,7 @@ export async function writeCliConfig(sources: ProviderSources, cache = cacheDir(
   ].join("\n");
   const path = join(cache, `tofu-${createHash("sha256").update(config).digest("hex").slice(0, 12)}.rc`);
   if (!existsSync(path)) {
+    await mkdir(cache, { recursive: true });
     // Written whole, then renamed: a concurrent run never reads half a file.
     await writeFile(`${path}.${process.pid}`, config);
     await rename(`${path}.${process.pid}`, path);
