@@ -37,10 +37,12 @@ marker := `bitnami|vmware|%(6[129de]|74)`
 percent_decoded(text) := replace(replace(replace(replace(replace(replace(replace(replace(replace(text, "%62", "b"), "%69", "i"), "%74", "t"), "%6e", "n"), "%61", "a"), "%6d", "m"), "%2f", "/"), "%3a", ":"), "%2e", ".")
 
 # One serialisation per value tree: most resources never mention Bitnami, and are not walked.
-# Matched case-blind rather than lowered: lowering would copy every resource's text once more.
+# Matched case-blind rather than lowered, which would copy every resource's text once more. The
+# one character lower() folds into the marker and re2's (?i) does not is İ (U+0130, lowered to
+# i), so the case-blind marker names it; no other non-ASCII character lowers to ASCII but K.
 mentions_bitnami(value) if regex.match(marker_any_case, json.marshal(value))
 
-marker_any_case := concat("", ["(?i)", marker])
+marker_any_case := concat("", ["(?i)", replace(marker, "i", "[iİ]")])
 
 bitnami_image(image) if bitnami(image)
 
