@@ -62,6 +62,14 @@ export interface JobOutcome {
 
 const terminal = (conditions: V1JobCondition[] | undefined) => conditions?.find((condition) => (condition.type === "Complete" || condition.type === "Failed") && condition.status === "True");
 
+/** The Jobs matching a label selector that have no terminal condition yet, oldest first. */
+export async function unfinishedJobs(cluster: Cluster, namespace: string, labelSelector: string): Promise<V1Job[]> {
+  const list = await kubeCall(cluster, `listing Jobs (${labelSelector}) in ${namespace}`, () => batchApi(cluster).listNamespacedJob({ namespace, labelSelector }));
+  return list.items
+    .filter((job) => !terminal(job.status?.conditions))
+    .sort((a, b) => (a.metadata?.creationTimestamp?.getTime() ?? 0) - (b.metadata?.creationTimestamp?.getTime() ?? 0));
+}
+
 /**
  * Waits for the Job's terminal condition (Complete or Failed), which the Job controller sets
  * once retries and deadlines are settled: a pod that fails while a retry is still allowed is

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Cluster } from "./cluster/index.ts";
 import { confirmByTyping } from "./confirm.ts";
 import { PlatformError } from "./errors.ts";
-import { createJob, followJob, jobFromCronJob, listCronJobs, terminationMessages, withEnv, type JobOutcome } from "./jobs.ts";
+import { createJob, followJob, jobFromCronJob, listCronJobs, terminationMessages, unfinishedJobs, withEnv, type JobOutcome } from "./jobs.ts";
 import { step } from "./progress.ts";
 
 export interface RestoreRequest {
@@ -54,6 +54,7 @@ export async function restoreDatabase(cluster: Cluster, request: RestoreRequest)
     throw new PlatformError(`no restore-test CronJob for database ${request.database} in namespace ${request.namespace}`, "Check the database name (a key of the data module's `databases`) and that its backups are enabled.");
   }
   const live = request.mode === "in-place" ? inPlaceVariables(cronJob.metadata?.annotations?.["platform/in-place-env"], request.database) : [];
+  if (request.mode === "in-place") await refuseWhileRestoring(cluster, request);
   if (request.mode === "in-place" && !request.yes) {
     await confirmByTyping(`This replaces the live database ${request.database} with the backup (the restored copy is verified before it is swapped in; the current one is then kept as ${request.database}__previous_<UTC time> until you drop it).`, request.database, `an in-place restore of ${request.database}`, "--yes");
   }
@@ -64,7 +65,8 @@ export async function restoreDatabase(cluster: Cluster, request: RestoreRequest)
   // processes: what the failure text below depends on.
   const phaseFile = (container: V1Container): V1EnvVar[] => (request.mode === "in-place" && container.name === restoreStep ? [{ name: "RESTORE_STATUS_FILE", value: container.terminationMessagePath ?? "/dev/termination-log" }] : []);
   const adjust = (container: V1Container, init: boolean) => withEnv(container, init ? overrides : [...overrides, ...live, ...phaseFile(container)]);
-  const job = jobFromCronJob(cronJob, name, { "platform/job": "restore", "platform/restore-mode": request.mode }, adjust);
+  // platform/database is set here, not only inherited from the template: refuseWhileRestoring selects on it.
+  const job = jobFromCronJob(cronJob, name, { "platform/job": "restore", "platform/restore-mode": request.mode, "platform/database": request.database }, adjust);
   // One attempt in place: a retry would run the whole swap again on a database that may already
   // hold the restored data. A scratch restore touches nothing live and keeps the template's retry.
   if (request.mode === "in-place") job.spec!.backoffLimit = 0;
@@ -84,6 +86,22 @@ export async function restoreDatabase(cluster: Cluster, request: RestoreRequest)
       : `${kept} ${request.database}__previous_<UTC time> (the Job's log names it) and takes as much disk; once the restored data is confirmed, drop it as the modules/data README's in-place restore runbook says.`);
   }
   return name;
+}
+
+/**
+ * Two in-place restores of one database both restore into <db>__restoring, so the second would
+ * drop the copy the first is restoring or verifying, or swap it while the first does. A scratch
+ * restore touches nothing live and is never refused.
+ */
+async function refuseWhileRestoring(cluster: Cluster, request: RestoreRequest): Promise<void> {
+  const [running] = await unfinishedJobs(cluster, request.namespace, `platform/job=restore,platform/restore-mode=in-place,platform/database=${request.database}`);
+  if (!running) return;
+  const name = running.metadata!.name!;
+  const kubectl = `kubectl${cluster.context ? ` --context ${cluster.context}` : ""} -n ${request.namespace}`;
+  throw new PlatformError(
+    `an in-place restore of ${request.database} is already running: Job ${name}, created ${running.metadata?.creationTimestamp?.toISOString() ?? "at an unknown time"}, has not finished`,
+    `Wait for it to finish (${kubectl} get job ${name}). If it is dead (no pod of it runs: ${kubectl} get pods -l batch.kubernetes.io/job-name=${name}), read its logs for how far it got, delete it (${kubectl} delete job ${name}), then run the restore again.`,
+  );
 }
 
 async function readPhase(cluster: Cluster, namespace: string, job: string): Promise<InPlacePhase | undefined> {

@@ -168,6 +168,30 @@ describe("platform restore and the restore drill", () => {
     expect(output.join("")).toContain("n8n now holds the restored backup. The database it replaced, with everything written since that backup, is kept as n8n__previous_20261126184500 and takes as much disk; once the restored data is confirmed, drop it: kubectl --context platform-local -n data exec statefulset/postgres -- psql -U postgres -c 'DROP DATABASE n8n__previous_20261126184500'");
   });
 
+  it("refuses an in-place restore while another of the same database has not finished, naming it; a finished one does not hold it up", async () => {
+    const inPlace = { database: "crm", mode: "in-place" as const, yes: true, namespace: "data", wait: false };
+    const first = await restoreDatabase(cluster, inPlace);
+    expect((await readJob(first)).metadata.labels).toMatchObject({ "platform/job": "restore", "platform/restore-mode": "in-place", "platform/database": "crm" });
+    // A Job with no condition is unfinished, whatever its pods do: refused before any confirmation is asked for.
+    const before = await jobNames();
+    for (const yes of [true, false]) {
+      await expect(restoreDatabase(cluster, { ...inPlace, yes })).rejects.toMatchObject({
+        message: expect.stringMatching(new RegExp(`^an in-place restore of crm is already running: Job ${first}, created \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, has not finished$`)),
+        fix: expect.stringContaining(`kubectl --context platform-local -n data delete job ${first}`),
+      });
+    }
+    expect(await jobNames()).toEqual(before);
+    // A scratch restore of it, and an in-place restore of another database, are not held up.
+    await expect(restoreDatabase(cluster, { ...inPlace, mode: "scratch" })).resolves.toMatch(/^restore-crm-/);
+    const other = await restoreDatabase(cluster, { ...inPlace, database: "n8n" });
+    await setStatus(other, failedOnce());
+    // Failed and Complete both end it.
+    await setStatus(first, failedOnce());
+    const second = await restoreDatabase(cluster, inPlace);
+    await setStatus(second, { ...completed(), failed: 0 });
+    await setStatus(await restoreDatabase(cluster, inPlace), failedOnce());
+  });
+
   describe("with the kubeconfigs DOKS hands out", () => {
     let token: string;
     let server: string;
