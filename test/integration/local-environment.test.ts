@@ -299,6 +299,11 @@ describe("environments/local on a real local control plane", () => {
       await setStatus(`/apis/velero.io/v1/namespaces/infra/restores/${restoreName}`, { phase: outcome, errors: outcome === "Completed" ? 0 : 2 });
       const result = await drill;
       expect(result).toMatchObject({ backup: "daily-2", phase: outcome, passed: outcome === "Completed" });
+      // The drill deleted its scratch namespaces; the next one refuses them until the namespace
+      // controller has finished with them.
+      for (const namespace of Object.values(restore.body.spec.namespaceMapping)) {
+        for (let attempt = 0; attempt < 600 && (await kubeGet(cluster, `/api/v1/namespaces/${namespace}`)).status !== 404; attempt++) await sleep(100);
+      }
     }
   });
 
