@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { kubeRequest } from "./cluster/api.ts";
+import { z } from "zod";
 import { withCluster } from "./cluster/index.ts";
 import { costAndCapacity, capacityRule, capacityViolations, type CostReport, type StackPlan } from "./cost/index.ts";
 import { chartInputs, planAndCheck, type CheckedPlan, type EnvironmentRun } from "./environment.ts";
@@ -12,7 +12,7 @@ import { isSourceFileName, loadSources } from "./hcl.ts";
 import { loadInputs, stackVarFile, undeclaredInputs, type EnvironmentInputs } from "./inputs.ts";
 import { environmentsDir, type EnvironmentLayout, type StackSpec } from "./layout.ts";
 import { workDir } from "./paths.ts";
-import { parsePlan, summarizeActions, type PlannedResource, type PlanModel } from "./plan.ts";
+import { parsePlan, summarizeActions, type PlanModel } from "./plan.ts";
 import type { RuleOutcome } from "./policy/engine.ts";
 import { factsOf } from "./policy/facts.ts";
 import type { Rule } from "./policy/types.ts";
@@ -278,10 +278,12 @@ const declaresChartMirror = (files: Awaited<ReturnType<typeof loadSources>>) => 
 const liveFile = "live.tf";
 const footprintFile = join("footprint", "live.tf");
 
-/** The namespaces a plan creates for helm releases whose manifest it could not render yet. */
-export function namespacesOfUnrenderedReleases(model: PlanModel): PlannedResource[] {
-  const waiting = new Set(model.resources.filter((resource) => resource.helm?.manifestUnknown).map((resource) => resource.helm!.namespace));
-  return model.resources.filter((resource) => resource.type === "kubernetes_namespace_v1" && resource.actions.includes("create") && waiting.has(String((resource.values.metadata as Array<{ name?: string }> | undefined)?.[0]?.name)));
+const plannedOutputs = z.object({ planned_values: z.object({ outputs: z.record(z.string(), z.object({ value: z.unknown() }).partial()).default({}) }).default({ outputs: {} }) });
+
+/** The `pending` output as a plan computes it: what its apply would leave for a next round. */
+export function pendingInPlan(json: unknown): string[] {
+  const pending = plannedOutputs.parse(json).planned_values.outputs.pending?.value;
+  return Array.isArray(pending) ? pending.map(String) : [];
 }
 
 /**
@@ -302,9 +304,6 @@ export async function estimateFootprint(layout: EnvironmentLayout, stack: StackS
   return withCluster({ prefer: "local" }, async (cluster) => {
     const root = await mkdtemp(join(tmpdir(), "doks-platform-footprint-"));
     try {
-      // On a live cluster the first apply creates the infra namespace and the next plan adds the
-      // charts (the `pending` output); the estimate needs them at once, so the namespace exists.
-      await kubeRequest(cluster, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "infra" } });
       const dir = await shadowStack(layout, stack, root, { [liveFile]: await readFile(join(stack.dir, footprintFile), "utf8"), ...localBackend(root) }, [liveFile]);
       const tofu = new Tofu({
         toolchain,
@@ -318,16 +317,18 @@ export async function estimateFootprint(layout: EnvironmentLayout, stack: StackS
       await tofu.init();
       const planFile = join(root, "plan.tfplan");
       await tofu.plan(planFile, ["-lock=false"]);
-      const first = parsePlan(await tofu.showJson(planFile));
-      // A release whose namespace the same plan creates renders only once that namespace exists
-      // (the apps name its UID to defer the helm provider's dry run): without its manifest its
-      // pods would count for nothing. So the namespaces go into the throwaway API server first,
-      // and the estimate is the plan after that, as on a live cluster.
-      const waiting = namespacesOfUnrenderedReleases(first);
-      if (waiting.length === 0) return first;
-      detail(`creating ${waiting.length} namespace(s) in the local API server so their charts render: ${waiting.map((r) => String((r.values.metadata as Array<{ name?: string }> | undefined)?.[0]?.name)).join(", ")}`);
+      const json = await tofu.showJson(planFile);
+      // Charts are planned only once their namespace exists (the `pending` output names them), so
+      // their pods would count for nothing in this plan. As a live cluster's first apply would,
+      // the plan's namespaces go into the throwaway API server, and the estimate is the plan after
+      // that.
+      const first = parsePlan(json);
+      const pending = pendingInPlan(json);
+      if (pending.length === 0) return first;
+      const namespaces = first.resources.filter((resource) => resource.type === "kubernetes_namespace_v1" && resource.actions.includes("create"));
+      detail(`creating the plan's ${namespaces.length} namespace(s) in the local API server for what waits on them: ${pending.join("; ")}`);
       const namespacesPlan = join(root, "namespaces.tfplan");
-      await tofu.plan(namespacesPlan, ["-lock=false", ...waiting.map((resource) => `-target=${resource.address}`)]);
+      await tofu.plan(namespacesPlan, ["-lock=false", ...namespaces.map((resource) => `-target=${resource.address}`)]);
       await tofu.apply(namespacesPlan);
       await tofu.plan(planFile, ["-lock=false"]);
       return parsePlan(await tofu.showJson(planFile));

@@ -87,6 +87,9 @@ describe("make plan ENV=production", () => {
     expect(report.stacks[1].note).toMatch(/cost and capacity estimated from its configuration planned against a local API server \(\d+ resources, not gated\)/);
     expect(report.cost.lines.filter((line: { stack: string; item: string }) => line.stack === "platform" && line.item === "volumes").length).toBeGreaterThan(0);
     expect(report.cost.capacity).toMatchObject({ assessed: true, fits: true });
+    // The charts that wait for their namespace count too: the second round planned them.
+    const counted = report.cost.capacity.workloads.map((workload: { namespace: string; name: string }) => `${workload.namespace}/${workload.name}`);
+    expect(counted).toEqual(expect.arrayContaining(["infra/traefik", "nextcloud/nextcloud", "mailu/mailu-front", "mailu/mailu-dovecot"]));
 
     // A workload bigger than the pool at its minimum fails the gate, though nothing else does.
     const tree = await editableTree();
